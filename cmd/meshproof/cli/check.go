@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshproof/meshproof/reports"
+	"github.com/meshproof/meshproof/rules"
+	"github.com/meshproof/meshproof/rules/check"
+	"github.com/meshproof/meshproof/rules/engine"
+	"github.com/meshproof/meshproof/scanner"
+)
+
+type checkFlags struct {
+	output        string
+	failOn        string
+	config        string
+	waivers       string
+	policies      []string
+	namespaces    []string
+	data          []string
+	allNamespaces bool
+	noFail        bool
+	noBuiltin     bool
+	noColor       bool
+	maxDocBytes   int
+}
+
+func newCheck(e *env) *cobra.Command {
+	var f checkFlags
+	cmd := &cobra.Command{
+		Use:   "check [flags] PATH...",
+		Short: "Check mesh manifests against the rule pack and your policies",
+		Long: `Check reads Kubernetes, Istio and Linkerd manifests (YAML or JSON files,
+folders searched recursively for .yaml, .yml and .json, or - for standard input),
+validates mesh resources against their API schemas, builds the mesh model and
+evaluates the built-in rule pack and your conftest-style policies.
+
+Exit codes: 0 nothing at or above --fail-on; 1 blocking findings; 2 the check
+could not be completed (unreadable input, bad flags or config, a policy that does
+not compile). --no-fail turns 1 into 0, never 2.
+
+Configuration is read from .meshproof.yaml, found by walking up from the working
+directory, unless --config names a file. Flags win over the file.`,
+		Example: `  meshproof check ./k8s ./istio
+  helm template ./chart | meshproof check -
+  meshproof check -o json ./k8s | jq '.summary'
+  meshproof check --fail-on high --policy ./my-policies --namespace main ./k8s`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCheck(cmd, e, &f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.output, "output", "o", "text", "output format: "+strings.Join(reports.Names(), ", "))
+	fl.StringVar(&f.failOn, "fail-on", "", "lowest severity that fails the check: info, low, medium, high, critical (default from config, else low)")
+	fl.BoolVar(&f.noFail, "no-fail", false, "exit 0 even when there are blocking findings (errors still exit 2)")
+	fl.StringVar(&f.config, "config", "", "configuration file (default: .meshproof.yaml found by walking up from the working directory)")
+	fl.StringVar(&f.waivers, "waivers", "", "waivers file (default from config)")
+	fl.StringArrayVarP(&f.policies, "policy", "p", nil, "folder or file of your own Rego policies (conftest conventions); repeatable")
+	fl.StringArrayVar(&f.namespaces, "namespace", nil, "user policy package to evaluate (default main); repeatable")
+	fl.BoolVar(&f.allNamespaces, "all-namespaces", false, "evaluate every package of your policies")
+	fl.StringArrayVarP(&f.data, "data", "d", nil, "JSON or YAML file or folder merged into data for your policies; repeatable")
+	fl.BoolVar(&f.noBuiltin, "no-builtin", false, "evaluate only your own policies and the schema checks, not the built-in rule pack")
+	fl.BoolVar(&f.noColor, "no-color", false, "no colours in text output (also when NO_COLOR is set)")
+	fl.IntVar(&f.maxDocBytes, "max-doc-size", scanner.DefaultMaxDocumentBytes, "largest YAML document read, in bytes")
+	return cmd
+}
+
+// loadConfig reads --config, or .meshproof.yaml found from the working
+// directory, or returns the defaults.
+func loadConfig(path string) (*rules.Config, error) {
+	if path == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		if path, err = rules.FindConfig(wd); err != nil {
+			return nil, err
+		}
+		if path == "" {
+			return rules.DefaultConfig(), nil
+		}
+	}
+	return rules.LoadConfig(path)
+}
+
+func runCheck(cmd *cobra.Command, e *env, f *checkFlags, paths []string) error {
+	ctx := cmd.Context()
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	failOn, err := rules.ParseSeverity(firstNonEmpty(f.failOn, cfg.FailOn))
+	if err != nil {
+		return fmt.Errorf("--fail-on: %w", err)
+	}
+	color := !f.noColor && e.stdoutTTY && e.getenv("NO_COLOR") == ""
+	formatter, err := reports.ForName(f.output, reports.Options{Color: color})
+	if err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	namespaces := f.namespaces
+	if len(namespaces) == 0 {
+		namespaces = cfg.Namespaces
+	}
+	eng, err := engine.New(ctx, engine.Options{
+		PolicyPaths:   append(append([]string{}, cfg.Policies...), f.policies...),
+		Namespaces:    namespaces,
+		AllNamespaces: f.allNamespaces,
+		DataPaths:     append(append([]string{}, cfg.Data...), f.data...),
+		NoBuiltin:     f.noBuiltin,
+	})
+	if err != nil {
+		return err
+	}
+	var waivers []rules.Waiver
+	if wf := firstNonEmpty(f.waivers, cfg.Waivers); wf != "" {
+		if waivers, err = rules.LoadWaivers(wf); err != nil {
+			return err
+		}
+	}
+	rep, err := check.Run(ctx, check.Options{
+		Paths:   paths,
+		Stdin:   e.stdin,
+		Config:  cfg,
+		Engine:  eng,
+		FailOn:  failOn,
+		Waivers: waivers,
+		Load:    scanner.LoadOptions{MaxDocumentBytes: f.maxDocBytes},
+	})
+	if err != nil {
+		return err
+	}
+	if err := formatter.Format(e.stdout, rep); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if !rep.Summary.Passed && !f.noFail {
+		return &exitError{code: ExitFindings}
+	}
+	return nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,150 @@
+// Package check runs meshproof's check end to end: it loads manifests,
+// validates mesh kinds against their API schemas, builds the mesh model,
+// evaluates the rule pack and user policies, applies waivers and decides
+// whether the result passes.
+package check
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/meshproof/meshproof/rules"
+	"github.com/meshproof/meshproof/rules/engine"
+	"github.com/meshproof/meshproof/rules/mesh"
+	"github.com/meshproof/meshproof/scanner"
+	"github.com/meshproof/meshproof/scanner/schema"
+)
+
+// SchemaRule is the rule behind schema findings: a mesh resource with an
+// unknown field or a bad value is not what its author thinks it is (the API
+// server rejects it, or an older control plane silently drops the field).
+var SchemaRule = rules.Rule{
+	ID:       "SCHEMA-01",
+	Title:    "Mesh resource does not match its API schema",
+	Severity: rules.High,
+	PCI:      []string{"1.2.1", "2.2.1"},
+	Rationale: "An unknown field (a typo such as mdoe) or an invalid enum value (mode: STRICTT) means the " +
+		"control you meant to configure is not in force: the API server refuses the object, or a " +
+		"tool that skips validation applies it without the setting. Either way the mesh does not " +
+		"enforce what the file says.",
+	Remediation: "Fix the field name or value to match the API reference of the kind " +
+		"(https://istio.io/latest/docs/reference/config/); `meshproof check` prints the path of each problem.",
+	Input:   "schema",
+	Package: "scanner/schema",
+}
+
+// Options direct one check.
+type Options struct {
+	Paths  []string
+	Stdin  io.Reader
+	Config *rules.Config
+	// Engine evaluates the policies; build it once with engine.New.
+	Engine  *engine.Engine
+	FailOn  rules.Severity
+	Waivers []rules.Waiver
+	// Now decides which waivers have expired (time.Now when zero).
+	Now  time.Time
+	Load scanner.LoadOptions
+}
+
+// Run checks the manifests at opts.Paths. An error means the check could
+// not be completed (unreadable input, a policy that fails to evaluate): the
+// caller must not treat it as a pass.
+func Run(ctx context.Context, opts Options) (*rules.Report, error) {
+	if opts.Engine == nil {
+		return nil, fmt.Errorf("check: no policy engine")
+	}
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = rules.DefaultConfig()
+	}
+	lo := opts.Load
+	lo.Stdin = opts.Stdin
+	objs, err := scanner.Load(ctx, opts.Paths, lo)
+	if err != nil {
+		return nil, err
+	}
+	model := mesh.Build(objs, mesh.Options{
+		TrustDomain:      cfg.TrustDomain,
+		RootNamespace:    cfg.RootNamespace,
+		DefaultNamespace: cfg.DefaultNamespace,
+		Scope:            cfg.Scope,
+	})
+	findings, err := opts.Engine.Evaluate(ctx, objs, model)
+	if err != nil {
+		return nil, err
+	}
+	findings = append(findings, SchemaFindings(objs)...)
+	rules.SortFindings(findings)
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	waivers := rules.ApplyWaivers(findings, opts.Waivers, now)
+	failOn := opts.FailOn
+	if failOn == 0 {
+		failOn = rules.DefaultFailOn
+	}
+	sum := rules.Summarize(findings, failOn)
+	sum.Resources = len(objs)
+	sum.Rules = len(opts.Engine.Rules()) + 1
+	files := map[string]bool{}
+	for _, o := range objs {
+		files[o.File] = true
+	}
+	sum.Files = len(files)
+	if findings == nil {
+		findings = []rules.Finding{}
+	}
+	return &rules.Report{Findings: findings, Summary: sum, Waivers: waivers}, nil
+}
+
+// SchemaFindings validates every object of a kind with a known schema.
+func SchemaFindings(objs []*scanner.Object) []rules.Finding {
+	var out []rules.Finding
+	for _, o := range objs {
+		issues, known := schema.Validate(o.APIVersion, o.Kind, o.Body)
+		if !known {
+			continue
+		}
+		for _, is := range issues {
+			r := rules.Resource{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
+			key := strings.Join(is.Path, ".") + ": " + is.Message
+			out = append(out, rules.Finding{
+				RuleID:      SchemaRule.ID,
+				Severity:    SchemaRule.Severity,
+				Title:       SchemaRule.Title,
+				Message:     fmt.Sprintf("%s %s: %s", o.Kind, pathString(is.Path), is.Message),
+				Resource:    r,
+				File:        o.File,
+				Line:        o.LineOf(is.Path),
+				PCI:         SchemaRule.PCI,
+				Refs:        []string{},
+				Remediation: SchemaRule.Remediation,
+				Fingerprint: rules.Fingerprint(SchemaRule.ID, r, key),
+				Source:      "schema",
+				Key:         key,
+			})
+		}
+	}
+	return out
+}
+
+// pathString writes a path as spec.ports[0].name.
+func pathString(p []string) string {
+	var b strings.Builder
+	for _, s := range p {
+		if s != "" && strings.Trim(s, "0123456789") == "" {
+			b.WriteString("[" + s + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(".")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}

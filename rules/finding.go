@@ -1,0 +1,156 @@
+package rules
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+)
+
+// Resource names the Kubernetes object a finding is about.
+type Resource struct {
+	APIVersion string `json:"api_version"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+}
+
+// String is "Kind/namespace/name", or "Kind/name" without a namespace.
+func (r Resource) String() string {
+	if r.Namespace == "" {
+		return r.Kind + "/" + r.Name
+	}
+	return r.Kind + "/" + r.Namespace + "/" + r.Name
+}
+
+// Group is the API group of the resource ("" for the core group).
+func (r Resource) Group() string {
+	g, _, ok := strings.Cut(r.APIVersion, "/")
+	if !ok {
+		return ""
+	}
+	return g
+}
+
+// Finding is one rule violated by one resource.
+type Finding struct {
+	RuleID      string   `json:"rule_id"`
+	Severity    Severity `json:"severity"`
+	Title       string   `json:"title"`
+	Message     string   `json:"message"`
+	Resource    Resource `json:"resource"`
+	File        string   `json:"file"`
+	Line        int      `json:"line"`
+	PCI         []string `json:"pci"`
+	Refs        []string `json:"refs"`
+	Remediation string   `json:"remediation"`
+	Fingerprint string   `json:"fingerprint"`
+	Waived      bool     `json:"waived"`
+	// Waiver is the waiver that matched, set when Waived or when the
+	// matching waiver has expired.
+	Waiver *Waiver `json:"waiver,omitempty"`
+	// Source says where the rule comes from: "builtin", "schema", or the
+	// user policy namespace ("policy:main").
+	Source string `json:"source"`
+	// CDE is true when the resource is in the cardholder data environment.
+	CDE bool `json:"cde,omitempty"`
+	// Key tells apart several findings of one rule on one resource (a
+	// container name, a port); it feeds the fingerprint.
+	Key string `json:"-"`
+}
+
+// Fingerprint identifies a finding across runs: it depends on the rule, the
+// resource's group, kind, namespace and name, and the finding's key, never on
+// the file, the line or the order of the YAML, so that reformatting or moving
+// manifests keeps it stable.
+func Fingerprint(ruleID string, r Resource, key string) string {
+	h := sha256.New()
+	for _, s := range []string{ruleID, r.Group(), r.Kind, r.Namespace, r.Name, key} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// SortFindings orders findings by file, line, rule and resource, so that
+// output is the same on every run.
+func SortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.File, b.File),
+			cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.RuleID, b.RuleID),
+			cmp.Compare(a.Resource.String(), b.Resource.String()),
+			cmp.Compare(a.Key, b.Key),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}
+
+// Rule is the metadata of one rule of the built-in pack.
+type Rule struct {
+	ID        string   `json:"id"`
+	Title     string   `json:"title"`
+	Severity  Severity `json:"severity"`
+	PCI       []string `json:"pci"`
+	Refs      []string `json:"refs,omitempty"`
+	Rationale string   `json:"rationale"`
+	// Remediation says how to fix a finding, often with a YAML snippet.
+	Remediation string `json:"remediation"`
+	// Kinds are the kinds a document rule looks at; empty for mesh rules.
+	Kinds []string `json:"kinds,omitempty"`
+	// Input is "document" (the rule sees one object, as under conftest) or
+	// "mesh" (the rule sees the whole mesh model).
+	Input string `json:"input"`
+	// CDERaise raises the severity one level for resources in the CDE.
+	CDERaise bool `json:"cde_raise,omitempty"`
+	// Istioctl is the istioctl analyze message code the rule corresponds to.
+	Istioctl string `json:"istioctl,omitempty"`
+	// Package is the Rego package that implements the rule.
+	Package string `json:"package"`
+}
+
+// Summary counts what a check found and says whether it passed.
+type Summary struct {
+	Files      int            `json:"files"`
+	Resources  int            `json:"resources"`
+	Rules      int            `json:"rules"`
+	Findings   int            `json:"findings"`
+	BySeverity map[string]int `json:"by_severity"`
+	Waived     int            `json:"waived"`
+	// Blocking counts unwaived findings at or above FailOn.
+	Blocking int      `json:"blocking"`
+	FailOn   Severity `json:"fail_on"`
+	Passed   bool     `json:"passed"`
+}
+
+// Report is the result of a check: the findings, their summary, and what
+// happened to the waivers.
+type Report struct {
+	Findings []Finding `json:"findings"`
+	Summary  Summary   `json:"summary"`
+	// Waivers lists the waivers that expired or matched nothing.
+	Waivers []WaiverStatus `json:"waivers,omitempty"`
+}
+
+// Summarize counts findings against the failure threshold.
+func Summarize(fs []Finding, failOn Severity) Summary {
+	s := Summary{BySeverity: map[string]int{}, FailOn: failOn}
+	for _, sev := range Severities() {
+		s.BySeverity[sev.String()] = 0
+	}
+	for _, f := range fs {
+		s.Findings++
+		if f.Waived {
+			s.Waived++
+			continue
+		}
+		s.BySeverity[f.Severity.String()]++
+		if f.Severity >= failOn {
+			s.Blocking++
+		}
+	}
+	s.Passed = s.Blocking == 0
+	return s
+}
