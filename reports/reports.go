@@ -45,4 +45,3 @@ func ForName(name string, o Options) (Formatter, error) {
 	}
 	return f(o), nil
 }
-
