@@ -442,6 +442,12 @@ func yamlError(name string, c chunk, err error) error {
 			}
 		}
 	}
+	if lines := bytes.Split(c.text, []byte("\n")); line-base >= 0 && line-base < len(lines) {
+		text := lines[line-base]
+		if indent := text[:len(text)-len(bytes.TrimLeft(text, " \t"))]; bytes.IndexByte(indent, '\t') >= 0 {
+			msg = "found a tab character in indentation (YAML indents with spaces only)"
+		}
+	}
 	return &ParseError{File: name, Line: line, Msg: "invalid YAML: " + msg}
 }
 

@@ -371,6 +371,16 @@ func mergeData(dst, src map[string]any, file string) error {
 // Rules lists the built-in rules, sorted by ID.
 func (e *Engine) Rules() []rules.Rule { return slices.Clone(e.rules) }
 
+// byID returns the built-in rule with an ID, or nil.
+func (e *Engine) byID(id string) *rules.Rule {
+	for i := range e.rules {
+		if e.rules[i].ID == id {
+			return &e.rules[i]
+		}
+	}
+	return nil
+}
+
 // Evaluate runs every rule: the pack's document rules and the user's policies
 // on each object, the pack's mesh rules once on the model. Findings come back
 // sorted, with severities, CDE raises and fingerprints set; waivers are not

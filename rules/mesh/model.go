@@ -694,14 +694,14 @@ func hostMatches(host, ns string, s *Service) bool {
 	}
 	fqdn := s.Hosts[0]
 	switch {
-	case host == fqdn:
+	case host == fqdn || host == "*":
 		return true
+	case strings.HasPrefix(host, "*"):
+		return strings.HasSuffix(fqdn, host[1:])
 	case !strings.Contains(host, "."):
 		return host+"."+ns+".svc.cluster.local" == fqdn
-	case strings.Count(host, ".") == 1 && !strings.HasPrefix(host, "*"):
+	case strings.Count(host, ".") == 1:
 		return host+".svc.cluster.local" == fqdn
-	case strings.HasPrefix(host, "*"):
-		return host == "*" || strings.HasSuffix(fqdn, host[1:])
 	}
 	return false
 }
