@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,9 +13,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/rules/mesh"
+	"github.com/meshproof/meshproof/rules/pack"
 	"github.com/meshproof/meshproof/scanner"
 )
 
@@ -170,5 +173,33 @@ func TestMeshRulesSilentOnDocuments(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPackStrict compiles the pack in OPA's strict mode (unused variables
+// and arguments, shadowed imports, deprecated built-ins are errors).
+func TestPackStrict(t *testing.T) {
+	modules := map[string]*ast.Module{}
+	err := fs.WalkDir(pack.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !isPolicyFile(p) {
+			return err
+		}
+		src, err := pack.FS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		m, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			return err
+		}
+		modules[p] = m
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ast.NewCompiler().WithStrict(true).WithCapabilities(capabilities())
+	if c.Compile(modules); c.Failed() {
+		t.Errorf("rule pack fails strict compilation:\n%v", c.Errors)
 	}
 }

@@ -26,7 +26,7 @@ import data.meshproof.lib
 
 # mode_on returns the effective mode of workload w for the service port the
 # TLS setting applies to (all ports when the setting has none).
-server_mode(w, svc, tls) := w.mtls.mode if not tls.port
+server_mode(w, _, tls) := w.mtls.mode if not tls.port
 
 server_mode(w, svc, tls) := mode if {
 	tls.port
