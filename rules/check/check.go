@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,14 @@ var SchemaRule = rules.Rule{
 		"(https://istio.io/latest/docs/reference/config/); `meshproof check` prints the path of each problem.",
 	Input:   "schema",
 	Package: "scanner/schema",
+}
+
+// Rules lists every rule a check applies: the engine's built-in rules and
+// the schema rule, sorted by ID.
+func Rules(e *engine.Engine) []rules.Rule {
+	rs := append(e.Rules(), SchemaRule)
+	slices.SortFunc(rs, func(a, b rules.Rule) int { return strings.Compare(a.ID, b.ID) })
+	return rs
 }
 
 // Options direct one check.
@@ -90,7 +99,7 @@ func Run(ctx context.Context, opts Options) (*rules.Report, error) {
 	}
 	sum := rules.Summarize(findings, failOn)
 	sum.Resources = len(objs)
-	sum.Rules = len(opts.Engine.Rules()) + 1
+	sum.Rules = len(Rules(opts.Engine))
 	files := map[string]bool{}
 	for _, o := range objs {
 		files[o.File] = true
