@@ -52,19 +52,23 @@ func (t Text) Format(w io.Writer, r *rules.Report) error {
 		}
 		sev := fmt.Sprintf("%-8s", f.Severity)
 		color := severityColor[f.Severity]
-		if f.Waived {
+		switch {
+		case f.NotAssessed != "":
+			sev, color = "N/A     ", dim
+		case f.Waived:
 			sev, color = "WAIVED  ", dim
+		case f.Baseline:
+			sev, color = "BASELINE", dim
 		}
 		fmt.Fprintf(bw, "  %s  %s  %-9s %s\n", t.paint(dim, fmt.Sprintf("%5d", f.Line)), t.paint(color, sev), f.RuleID, f.Resource)
 		fmt.Fprintf(bw, "         %s\n", f.Message)
-		if w := f.Waiver; w != nil {
-			state := "waived"
-			if w.Expired {
-				state = "waiver EXPIRED"
-			}
-			fmt.Fprintf(bw, "         %s\n", t.paint(dim, fmt.Sprintf("%s until %s by %s: %s", state, w.Expires, w.Owner, w.Reason)))
+		if f.NotAssessed != "" {
+			fmt.Fprintf(bw, "         %s\n", t.paint(dim, "not assessed: "+f.NotAssessed))
 		}
-		if len(f.PCI) > 0 && !f.Waived {
+		if w := f.Waiver; w != nil {
+			fmt.Fprintf(bw, "         %s\n", t.paint(dim, waiverNote(w)))
+		}
+		if len(f.PCI) > 0 && !f.Waived && f.NotAssessed == "" {
 			fmt.Fprintf(bw, "         %s\n", t.paint(dim, "PCI DSS "+strings.Join(f.PCI, ", ")))
 		}
 	}
@@ -95,13 +99,38 @@ func (t Text) Format(w io.Writer, r *rules.Report) error {
 	if s.Waived > 0 {
 		waived = fmt.Sprintf(", %d waived", s.Waived)
 	}
-	fmt.Fprintf(bw, "%d findings%s%s in %d resources from %d files, %d rules\n", s.Findings-s.Waived, counts, waived, s.Resources, s.Files, s.Rules)
+	if s.Baselined > 0 {
+		waived += fmt.Sprintf(", %d in the baseline", s.Baselined)
+	}
+	if s.NotAssessed > 0 {
+		waived += fmt.Sprintf(", %d not assessed", s.NotAssessed)
+	}
+	fmt.Fprintf(bw, "%d findings%s%s in %d resources from %d files, %d rules\n", s.Findings-s.Waived-s.Baselined-s.NotAssessed, counts, waived, s.Resources, s.Files, s.Rules)
 	if s.Passed {
 		fmt.Fprintf(bw, "%s nothing at or above %s\n", t.paint(bold+green, "PASS"), s.FailOn)
 	} else {
 		fmt.Fprintf(bw, "%s %d finding(s) at or above %s\n", t.paint(bold+red, "FAIL"), s.Blocking, s.FailOn)
 	}
 	return bw.Flush()
+}
+
+func waiverNote(w *rules.Waiver) string {
+	by := w.Owner
+	if w.Annotation {
+		by = "annotation " + rules.WaiveAnnotation
+		if w.Owner != "" {
+			by += " (" + w.Owner + ")"
+		}
+	}
+	switch {
+	case w.Invalid != "":
+		return "waiver ignored (" + by + "): " + w.Invalid
+	case w.Expired:
+		return fmt.Sprintf("waiver EXPIRED on %s (%s): %s", w.Expires, by, w.Reason)
+	case w.Expires == "":
+		return fmt.Sprintf("waived by %s: %s", by, w.Reason)
+	}
+	return fmt.Sprintf("waived until %s by %s: %s", w.Expires, by, w.Reason)
 }
 
 func target(w rules.Waiver) string {

@@ -48,6 +48,8 @@ type Config struct {
 	Waivers string `yaml:"waivers"`
 	// Scope declares the PCI scope beyond namespace labels.
 	Scope ScopeConfig `yaml:"scope"`
+	// Rules turns built-in rules off and overrides their severities.
+	Rules RuleSettings `yaml:"rules"`
 
 	// File is the path the configuration was read from ("" for defaults).
 	File string `yaml:"-"`
@@ -73,6 +75,27 @@ type ScopeSelector struct {
 type WorkloadSelector struct {
 	Namespace   string            `yaml:"namespace"`
 	MatchLabels map[string]string `yaml:"matchLabels"`
+}
+
+// RuleSettings tune the built-in rules.
+type RuleSettings struct {
+	// Disable lists rule IDs that are not evaluated.
+	Disable []string `yaml:"disable"`
+	// Severity overrides severities by rule ID (info ... critical).
+	Severity map[string]string `yaml:"severity"`
+}
+
+// Severities parses the severity overrides.
+func (r RuleSettings) Severities() (map[string]Severity, error) {
+	out := make(map[string]Severity, len(r.Severity))
+	for id, name := range r.Severity {
+		s, err := ParseSeverity(name)
+		if err != nil {
+			return nil, fmt.Errorf("rules.severity.%s: %w", id, err)
+		}
+		out[id] = s
+	}
+	return out, nil
 }
 
 // DefaultConfig is the configuration used when there is no file.
@@ -152,6 +175,9 @@ func LoadConfig(path string) (*Config, error) {
 		if !dnsLabel.MatchString(ns) {
 			return nil, bad(at(key), "%s %q is not a valid namespace name", key, ns)
 		}
+	}
+	if _, err := c.Rules.Severities(); err != nil {
+		return nil, bad(at("rules", "severity"), "%v", err)
 	}
 	dir := filepath.Dir(path)
 	for i, p := range c.Policies {

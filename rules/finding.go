@@ -55,6 +55,13 @@ type Finding struct {
 	Source string `json:"source"`
 	// CDE is true when the resource is in the cardholder data environment.
 	CDE bool `json:"cde,omitempty"`
+	// NotAssessed, when set, says why the rule could not be assessed (an
+	// object it needs is not in the input). Such a finding is neither a pass
+	// nor a failure: it is counted apart and never blocks.
+	NotAssessed string `json:"not_assessed,omitempty"`
+	// Baseline is true when the finding's fingerprint is in the baseline
+	// (--baseline): it was accepted before and does not block.
+	Baseline bool `json:"baseline,omitempty"`
 	// Key tells apart several findings of one rule on one resource (a
 	// container name, a port); it feeds the fingerprint.
 	Key string `json:"-"`
@@ -109,6 +116,8 @@ type Rule struct {
 	Istioctl string `json:"istioctl,omitempty"`
 	// Package is the Rego package that implements the rule.
 	Package string `json:"package"`
+	// Disabled is true when the configuration turns the rule off.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // Summary counts what a check found and says whether it passed.
@@ -119,6 +128,10 @@ type Summary struct {
 	Findings   int            `json:"findings"`
 	BySeverity map[string]int `json:"by_severity"`
 	Waived     int            `json:"waived"`
+	// NotAssessed counts rules that could not be assessed on a resource.
+	NotAssessed int `json:"not_assessed"`
+	// Baselined counts findings already in the baseline.
+	Baselined int `json:"baselined"`
 	// Blocking counts unwaived findings at or above FailOn.
 	Blocking int      `json:"blocking"`
 	FailOn   Severity `json:"fail_on"`
@@ -142,8 +155,15 @@ func Summarize(fs []Finding, failOn Severity) Summary {
 	}
 	for _, f := range fs {
 		s.Findings++
-		if f.Waived {
+		switch {
+		case f.NotAssessed != "":
+			s.NotAssessed++
+			continue
+		case f.Waived:
 			s.Waived++
+			continue
+		case f.Baseline:
+			s.Baselined++
 			continue
 		}
 		s.BySeverity[f.Severity.String()]++

@@ -22,6 +22,11 @@ type Waiver struct {
 	Expired bool   `yaml:"-" json:"expired,omitempty"`
 	// Source is "file:line" of the waiver.
 	Source string `yaml:"-" json:"source,omitempty"`
+	// Annotation is true for a waiver written as annotations on the object.
+	Annotation bool `yaml:"-" json:"annotation,omitempty"`
+	// Invalid says why the waiver is not applied (an annotation waiver
+	// without a reason, or with a bad date).
+	Invalid string `yaml:"-" json:"invalid,omitempty"`
 
 	until time.Time // the first instant after Expires
 }
@@ -100,6 +105,54 @@ func (w *Waiver) matches(f *Finding) bool {
 		return false
 	}
 	return w.Resource == "" || w.Resource == f.Resource.String()
+}
+
+// Annotations that waive rules on the object that carries them.
+const (
+	WaiveAnnotation        = "meshproof.dev/waive"         // rule IDs, comma-separated
+	WaiveReasonAnnotation  = "meshproof.dev/waive-reason"  // required
+	WaiveOwnerAnnotation   = "meshproof.dev/waive-owner"   // optional
+	WaiveExpiresAnnotation = "meshproof.dev/waive-expires" // optional, YYYY-MM-DD
+)
+
+// AnnotationWaiver returns the waiver that an object's annotations declare
+// for rule, or nil. A waiver without a reason, or with a bad expiry date, is
+// returned with Invalid set and must not waive.
+func AnnotationWaiver(annotations map[string]string, rule string, now time.Time) *Waiver {
+	ids, ok := annotations[WaiveAnnotation]
+	if !ok {
+		return nil
+	}
+	found := false
+	for _, id := range strings.Split(ids, ",") {
+		if strings.EqualFold(strings.TrimSpace(id), rule) {
+			found = true
+		}
+	}
+	if !found {
+		return nil
+	}
+	w := &Waiver{
+		Rule:       rule,
+		Owner:      annotations[WaiveOwnerAnnotation],
+		Reason:     strings.TrimSpace(annotations[WaiveReasonAnnotation]),
+		Expires:    annotations[WaiveExpiresAnnotation],
+		Annotation: true,
+	}
+	if w.Reason == "" {
+		w.Invalid = "no " + WaiveReasonAnnotation + " annotation: a waiver needs a reason"
+		return w
+	}
+	if w.Expires != "" {
+		d, err := time.Parse(time.DateOnly, w.Expires)
+		if err != nil {
+			w.Invalid = fmt.Sprintf("%s %q is not a date (YYYY-MM-DD)", WaiveExpiresAnnotation, w.Expires)
+			return w
+		}
+		w.until = d.AddDate(0, 0, 1)
+		w.Expired = !now.Before(w.until)
+	}
+	return w
 }
 
 // ApplyWaivers marks the findings that a waiver in force covers, attaches

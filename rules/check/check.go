@@ -54,6 +54,8 @@ type Options struct {
 	Engine  *engine.Engine
 	FailOn  rules.Severity
 	Waivers []rules.Waiver
+	// Baseline holds the fingerprints of accepted findings (--baseline).
+	Baseline rules.Baseline
 	// Now decides which waivers have expired (time.Now when zero).
 	Now  time.Time
 	Load scanner.LoadOptions
@@ -93,13 +95,18 @@ func Run(ctx context.Context, opts Options) (*rules.Report, error) {
 		now = time.Now()
 	}
 	waivers := rules.ApplyWaivers(findings, opts.Waivers, now)
+	opts.Baseline.Apply(findings)
 	failOn := opts.FailOn
 	if failOn == 0 {
 		failOn = rules.DefaultFailOn
 	}
 	sum := rules.Summarize(findings, failOn)
 	sum.Resources = len(objs)
-	sum.Rules = len(Rules(opts.Engine))
+	for _, r := range Rules(opts.Engine) {
+		if !r.Disabled {
+			sum.Rules++
+		}
+	}
 	files := map[string]bool{}
 	for _, o := range objs {
 		files[o.File] = true

@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -56,6 +57,12 @@ type Options struct {
 	DataPaths []string
 	// NoBuiltin leaves out the built-in rule pack.
 	NoBuiltin bool
+	// Disable lists built-in rule IDs that are not evaluated.
+	Disable []string
+	// Severity overrides the severity of built-in rules, by ID.
+	Severity map[string]rules.Severity
+	// Now decides whether annotation waivers have expired (time.Now when zero).
+	Now time.Time
 }
 
 // Engine holds compiled policies. It is safe for concurrent use.
@@ -68,6 +75,8 @@ type Engine struct {
 	docRules  []ruleRef
 	meshRules []ruleRef
 	userRules []ruleRef
+
+	now time.Time
 
 	mu      sync.Mutex
 	byKind  map[string]*prepared // document query per "group/kind"
@@ -134,6 +143,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
+		now:      opts.Now,
 		compiler: compiler,
 		store:    inmem.NewFromObject(data),
 		byPkg:    map[string]*rules.Rule{},
@@ -187,6 +197,12 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 	}
 	sort.Slice(e.rules, func(i, j int) bool { return e.rules[i].ID < e.rules[j].ID })
+	if e.now.IsZero() {
+		e.now = time.Now()
+	}
+	if err := e.configure(opts); err != nil {
+		return nil, err
+	}
 	// Rebuild the package index: sorting moved the rules.
 	for i := range e.rules {
 		e.byPkg[e.rules[i].Package] = &e.rules[i]
@@ -198,7 +214,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		m := modules[name]
 		pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
 		r := e.byPkg[pkg]
-		if r == nil {
+		if r == nil || r.Disabled {
 			continue
 		}
 		for _, rn := range policyRules(m) {
@@ -211,6 +227,35 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// configure applies the rule settings: disabled rules and severity
+// overrides. Unknown rule IDs are errors, so that a typo cannot leave a rule
+// on (or off) unnoticed.
+func (e *Engine) configure(opts Options) error {
+	find := func(id string) (*rules.Rule, error) {
+		for i := range e.rules {
+			if strings.EqualFold(e.rules[i].ID, id) {
+				return &e.rules[i], nil
+			}
+		}
+		return nil, fmt.Errorf("unknown rule ID %q (see meshproof rules list)", id)
+	}
+	for _, id := range opts.Disable {
+		r, err := find(id)
+		if err != nil {
+			return fmt.Errorf("disable rules: %w", err)
+		}
+		r.Disabled = true
+	}
+	for id, sev := range opts.Severity {
+		r, err := find(id)
+		if err != nil {
+			return fmt.Errorf("rule severities: %w", err)
+		}
+		r.Severity = sev
+	}
+	return nil
 }
 
 func isPolicyFile(p string) bool {
@@ -682,6 +727,7 @@ func (e *Engine) finding(ref ruleRef, r any, o *scanner.Object, inCDE bool) (rul
 			f.Line = o.LineOf(path)
 		}
 		f.Key, _ = v["key"].(string)
+		f.NotAssessed, _ = v["not_assessed"].(string)
 	default:
 		return f, fmt.Errorf("policy %s.%s returned %T; want a string or an object with msg", ref.pkg, ref.name, r)
 	}
@@ -695,6 +741,12 @@ func (e *Engine) finding(ref ruleRef, r any, o *scanner.Object, inCDE bool) (rul
 	} else {
 		userFinding(&f, ref, obj)
 	}
+	if w := rules.AnnotationWaiver(annotations(o), f.RuleID, e.now); w != nil {
+		w.Resource = f.Resource.String()
+		w.Source = fmt.Sprintf("%s:%d", o.File, o.LineOf([]string{"metadata", "annotations", rules.WaiveAnnotation}))
+		f.Waiver = w
+		f.Waived = w.Invalid == "" && !w.Expired
+	}
 	if f.PCI == nil {
 		f.PCI = []string{}
 	}
@@ -703,6 +755,19 @@ func (e *Engine) finding(ref ruleRef, r any, o *scanner.Object, inCDE bool) (rul
 	}
 	f.Fingerprint = rules.Fingerprint(f.RuleID, f.Resource, cmpOr(f.Key, f.Message))
 	return f, nil
+}
+
+// annotations returns the object's metadata.annotations with string values.
+func annotations(o *scanner.Object) map[string]string {
+	md, _ := o.Body["metadata"].(map[string]any)
+	raw, _ := md["annotations"].(map[string]any)
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
 }
 
 func cmpOr(a, b string) string {

@@ -19,6 +19,7 @@ type checkFlags struct {
 	failOn        string
 	config        string
 	waivers       string
+	baseline      string
 	policies      []string
 	namespaces    []string
 	data          []string
@@ -60,6 +61,7 @@ directory, unless --config names a file. Flags win over the file.`,
 	fl.BoolVar(&f.noFail, "no-fail", false, "exit 0 even when there are blocking findings (errors still exit 2)")
 	fl.StringVar(&f.config, "config", "", "configuration file (default: .meshproof.yaml found by walking up from the working directory)")
 	fl.StringVar(&f.waivers, "waivers", "", "waivers file (default from config)")
+	fl.StringVar(&f.baseline, "baseline", "", "JSON report of an earlier check: findings already in it do not block (fail only on new findings)")
 	fl.StringArrayVarP(&f.policies, "policy", "p", nil, "folder or file of your own Rego policies (conftest conventions); repeatable")
 	fl.StringArrayVar(&f.namespaces, "namespace", nil, "user policy package to evaluate (default main); repeatable")
 	fl.BoolVar(&f.allNamespaces, "all-namespaces", false, "evaluate every package of your policies")
@@ -107,15 +109,30 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, paths []string) error {
 	if len(namespaces) == 0 {
 		namespaces = cfg.Namespaces
 	}
+	severities, err := cfg.Rules.Severities()
+	if err != nil {
+		return err
+	}
 	eng, err := engine.New(ctx, engine.Options{
 		PolicyPaths:   append(append([]string{}, cfg.Policies...), f.policies...),
 		Namespaces:    namespaces,
 		AllNamespaces: f.allNamespaces,
 		DataPaths:     append(append([]string{}, cfg.Data...), f.data...),
 		NoBuiltin:     f.noBuiltin,
+		Disable:       cfg.Rules.Disable,
+		Severity:      severities,
 	})
 	if err != nil {
+		if cfg.File != "" && (len(cfg.Rules.Disable) > 0 || len(severities) > 0) {
+			return fmt.Errorf("%s: %w", cfg.File, err)
+		}
 		return err
+	}
+	var baseline rules.Baseline
+	if f.baseline != "" {
+		if baseline, err = rules.LoadBaseline(f.baseline); err != nil {
+			return err
+		}
 	}
 	var waivers []rules.Waiver
 	if wf := firstNonEmpty(f.waivers, cfg.Waivers); wf != "" {
@@ -124,13 +141,14 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, paths []string) error {
 		}
 	}
 	rep, err := check.Run(ctx, check.Options{
-		Paths:   paths,
-		Stdin:   e.stdin,
-		Config:  cfg,
-		Engine:  eng,
-		FailOn:  failOn,
-		Waivers: waivers,
-		Load:    scanner.LoadOptions{MaxDocumentBytes: f.maxDocBytes},
+		Paths:    paths,
+		Stdin:    e.stdin,
+		Config:   cfg,
+		Engine:   eng,
+		FailOn:   failOn,
+		Waivers:  waivers,
+		Baseline: baseline,
+		Load:     scanner.LoadOptions{MaxDocumentBytes: f.maxDocBytes},
 	})
 	if err != nil {
 		return err
