@@ -78,11 +78,16 @@ func Run(ctx context.Context, opts Options) (*rules.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
 	model := mesh.Build(objs, mesh.Options{
 		TrustDomain:      cfg.TrustDomain,
 		RootNamespace:    cfg.RootNamespace,
 		DefaultNamespace: cfg.DefaultNamespace,
 		Scope:            cfg.Scope,
+		Now:              now,
 	})
 	findings, err := opts.Engine.Evaluate(ctx, objs, model)
 	if err != nil {
@@ -90,10 +95,6 @@ func Run(ctx context.Context, opts Options) (*rules.Report, error) {
 	}
 	findings = append(findings, SchemaFindings(objs)...)
 	rules.SortFindings(findings)
-	now := opts.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
 	waivers := rules.ApplyWaivers(findings, opts.Waivers, now)
 	opts.Baseline.Apply(findings)
 	failOn := opts.FailOn

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -23,6 +24,9 @@ import (
 
 // fixtureDir holds one folder per rule ID with fail*.yaml and pass*.yaml.
 var fixtureDir = filepath.Join("..", "..", "testdata", "rules")
+
+// fixtureNow is the time fixtures are checked at (certificate validity).
+var fixtureNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
 // wantMarker marks the line where a fixture expects a finding: "# want: MTLS-03".
 var wantMarker = regexp.MustCompile(`#\s*want:\s*([A-Z0-9-]+(?:\s*,\s*[A-Z0-9-]+)*)`)
@@ -44,7 +48,7 @@ func evalFile(t *testing.T, e *Engine, path string) []rules.Finding {
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)
 	}
-	model := mesh.Build(objs, mesh.Options{})
+	model := mesh.Build(objs, mesh.Options{Now: fixtureNow})
 	fs, err := e.Evaluate(context.Background(), objs, model)
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", path, err)

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/scanner"
@@ -56,16 +57,24 @@ type Ref struct {
 // Model is the mesh model.
 type Model struct {
 	// Version marks the input of mesh rules as a model (lib.is_model).
-	Version               int                    `json:"meshproof_model"`
-	TrustDomain           string                 `json:"trust_domain"`
-	RootNamespace         string                 `json:"root_namespace"`
-	Namespaces            map[string]*Namespace  `json:"namespaces"`
-	Workloads             []*Workload            `json:"workloads"`
-	Services              []*Service             `json:"services"`
-	PeerAuthentications   []*PeerAuthentication  `json:"peer_authentications"`
-	AuthorizationPolicies []*AuthorizationPolicy `json:"authorization_policies"`
-	DestinationRules      []*DestinationRule     `json:"destination_rules"`
-	NetworkPolicies       []*NetworkPolicy       `json:"network_policies"`
+	Version                int                      `json:"meshproof_model"`
+	TrustDomain            string                   `json:"trust_domain"`
+	RootNamespace          string                   `json:"root_namespace"`
+	Namespaces             map[string]*Namespace    `json:"namespaces"`
+	Workloads              []*Workload              `json:"workloads"`
+	Services               []*Service               `json:"services"`
+	PeerAuthentications    []*PeerAuthentication    `json:"peer_authentications"`
+	AuthorizationPolicies  []*AuthorizationPolicy   `json:"authorization_policies"`
+	DestinationRules       []*DestinationRule       `json:"destination_rules"`
+	NetworkPolicies        []*NetworkPolicy         `json:"network_policies"`
+	Sidecars               []*Sidecar               `json:"sidecars"`
+	ServiceEntries         []*ServiceEntry          `json:"service_entries"`
+	Gateways               []*Gateway               `json:"gateways"`
+	Telemetries            []*Telemetry             `json:"telemetries"`
+	RequestAuthentications []*RequestAuthentication `json:"request_authentications"`
+	VirtualServices        []*VirtualService        `json:"virtual_services"`
+	// MeshConfig is Istio's mesh configuration, when the input holds it.
+	MeshConfig *MeshConfig `json:"mesh_config,omitempty"`
 	// MeshPolicy is the mesh-wide PeerAuthentication in force, if any.
 	MeshPolicy *Ref `json:"mesh_policy,omitempty"`
 	// MeshMode is the mesh-wide mTLS mode ("PERMISSIVE" when no policy sets one).
@@ -113,7 +122,10 @@ type Workload struct {
 	Scope          string            `json:"scope"`
 	ScopeSource    string            `json:"scope_source"`
 	HostNetwork    bool              `json:"host_network"`
-	Ports          []Port            `json:"ports"`
+	// Gateway is true for Istio gateway workloads (selected by a Gateway,
+	// or labelled istio=ingressgateway/egressgateway).
+	Gateway bool   `json:"gateway"`
+	Ports   []Port `json:"ports"`
 	// Mesh is "istio" (sidecar), "ambient", "linkerd", "none", or "unknown"
 	// (the namespace's labels are not in the input).
 	Mesh          string `json:"mesh"`
@@ -240,6 +252,9 @@ type Options struct {
 	RootNamespace    string
 	DefaultNamespace string
 	Scope            rules.ScopeConfig
+	// Now is the time certificates in Secrets are checked against (not
+	// checked when zero).
+	Now time.Time
 }
 
 // podTemplatePaths are where each workload kind keeps its pod template.
@@ -272,7 +287,7 @@ func Group(apiVersion string) string {
 
 // Build computes the model of objs.
 func Build(objs []*scanner.Object, opts Options) *Model {
-	b := &builder{opts: opts, m: &Model{
+	b := &builder{opts: opts, secrets: map[string]secret{}, m: &Model{
 		Version:       1,
 		TrustDomain:   cmp.Or(opts.TrustDomain, rules.DefaultTrustDomain),
 		RootNamespace: cmp.Or(opts.RootNamespace, rules.DefaultRootNamespace),
@@ -338,6 +353,33 @@ func (m *Model) fillEmpty() {
 			n.Spec = map[string]any{}
 		}
 	}
+	m.Sidecars, m.ServiceEntries, m.Gateways = nonNil(m.Sidecars), nonNil(m.ServiceEntries), nonNil(m.Gateways)
+	m.Telemetries, m.RequestAuthentications, m.VirtualServices = nonNil(m.Telemetries), nonNil(m.RequestAuthentications), nonNil(m.VirtualServices)
+	for _, sc := range m.Sidecars {
+		sc.EgressHosts, sc.Workloads = nonNil(sc.EgressHosts), nonNil(sc.Workloads)
+	}
+	for _, se := range m.ServiceEntries {
+		se.Hosts, se.Addresses, se.Ports, se.ExportTo = nonNil(se.Hosts), nonNil(se.Addresses), nonNil(se.Ports), nonNil(se.ExportTo)
+		se.Rules, se.Egress, se.Routes, se.TLSByPort = nonNil(se.Rules), nonNil(se.Egress), nonNil(se.Routes), nonNil(se.TLSByPort)
+	}
+	for _, g := range m.Gateways {
+		g.Workloads, g.Credentials = nonNil(g.Workloads), nonNil(g.Credentials)
+		if g.Spec == nil {
+			g.Spec = map[string]any{}
+		}
+	}
+	for _, ra := range m.RequestAuthentications {
+		ra.Workloads = nonNil(ra.Workloads)
+	}
+	for _, vs := range m.VirtualServices {
+		vs.Hosts, vs.Gateways = nonNil(vs.Hosts), nonNil(vs.Gateways)
+		if vs.Spec == nil {
+			vs.Spec = map[string]any{}
+		}
+	}
+	if mc := m.MeshConfig; mc != nil {
+		mc.ExtensionProviders, mc.DefaultAccessLogProviders = nonNil(mc.ExtensionProviders), nonNil(mc.DefaultAccessLogProviders)
+	}
 }
 
 func nonNil[T any](s []T) []T {
@@ -348,9 +390,10 @@ func nonNil[T any](s []T) []T {
 }
 
 type builder struct {
-	opts Options
-	m    *Model
-	pas  []paInput
+	opts    Options
+	m       *Model
+	pas     []paInput
+	secrets map[string]secret // "namespace/name"
 }
 
 type paInput struct {
@@ -411,7 +454,9 @@ func (b *builder) add(id int, o *scanner.Object) {
 	default:
 		if path, ok := podTemplatePaths[o.Kind]; ok && (group == "" || group == "apps" || group == "batch") {
 			b.addWorkload(id, o, path)
+			return
 		}
+		b.addEdge(id, o)
 	}
 }
 
@@ -623,6 +668,7 @@ func (b *builder) finish() {
 			}
 		}
 	}
+	b.finishEdge()
 }
 
 func applyAuthz(a *Authz, ap *AuthorizationPolicy) {
