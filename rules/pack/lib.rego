@@ -62,3 +62,8 @@ result(msg, path, key) := {"msg": msg, "path": path, "key": key}
 
 # model_result builds a finding for a mesh rule about the object behind ref.
 model_result(msg, ref, path, key) := {"msg": msg, "resource": ref, "path": path, "key": key}
+
+# not_assessed builds a mesh-rule result saying the rule could not be
+# assessed on ref, and why (an object it needs is not in the input). It is
+# reported apart from failures and never blocks, but it is not a pass.
+not_assessed(msg, ref, path, key, reason) := {"msg": msg, "resource": ref, "path": path, "key": key, "not_assessed": reason}
