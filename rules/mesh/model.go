@@ -814,14 +814,25 @@ func injection(n *Namespace) string {
 // workloadMesh decides whether the workload's pods join a mesh.
 func (b *builder) workloadMesh(w *Workload) {
 	n := b.m.Namespaces[w.Namespace]
+	// As Istio's injector reads it: the label wins over the deprecated
+	// annotation (an empty label hides the annotation), "true", "y", "yes"
+	// and "on" in any case ask for injection, any other value opts out.
 	label, hasLabel := w.Labels["sidecar.istio.io/inject"]
 	ann, hasAnn := w.Annotations["sidecar.istio.io/inject"]
-	istioPod := ""
+	raw := ""
 	switch {
 	case hasLabel:
-		istioPod = label
+		raw = label
 	case hasAnn:
-		istioPod = ann
+		raw = ann
+	}
+	istioPod := ""
+	switch strings.ToLower(raw) {
+	case "":
+	case "true", "y", "yes", "on":
+		istioPod = "true"
+	default:
+		istioPod = "false"
 	}
 	linkerdPod := w.Annotations["linkerd.io/inject"]
 	w.OptedOut = istioPod == "false" || linkerdPod == "disabled"
