@@ -23,5 +23,5 @@ func ExampleRun() {
 		panic(err)
 	}
 	fmt.Println(rep.Summary.Passed, rep.Summary.Findings, rep.Summary.Resources)
-	// Output: true 0 20
+	// Output: true 0 28
 }

@@ -383,12 +383,23 @@ func egressPolicyFor(ap *AuthorizationPolicy, se *ServiceEntry) bool {
 			}
 		}
 	}
+	// An egress gateway policy names the host in to.operation.hosts (HTTP)
+	// or in a when condition on connection.sni (TLS and TCP).
 	names := false
 	for _, r := range list(ap.Spec["rules"]) {
 		for _, t := range list(get(r, "to")) {
 			for _, h := range strings_(get(t, "operation", "hosts")) {
 				if containsHost(se.Hosts, h) {
 					names = true
+				}
+			}
+		}
+		for _, w := range list(get(r, "when")) {
+			if k, _ := get(w, "key").(string); k == "connection.sni" {
+				for _, h := range strings_(get(w, "values")) {
+					if containsHost(se.Hosts, h) {
+						names = true
+					}
 				}
 			}
 		}
