@@ -123,3 +123,25 @@ func TestConftestCompatibility(t *testing.T) {
 		t.Errorf("conftest and meshproof disagree on the fixtures (-meshproof +conftest):\n%s", diff)
 	}
 }
+
+// TestConftestVerify runs `conftest verify` (the version in go.mod) on the
+// pack: its Rego unit tests must pass under conftest as they do under
+// meshproof rules test.
+func TestConftestVerify(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the conftest CLI")
+	}
+	packDir, err := filepath.Abs(filepath.Join("..", "pack"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "run", "github.com/open-policy-agent/conftest@"+conftestVersion(t), "verify", "--no-color", "-p", packDir)
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("conftest verify: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), " 0 failures") || strings.Contains(string(out), " 0 tests") {
+		t.Errorf("conftest verify output:\n%s", out)
+	}
+}

@@ -99,40 +99,10 @@ var ruleName = regexp.MustCompile(`^(deny|violation|warn)(_[a-zA-Z0-9_]+)?$`)
 
 // New compiles the built-in pack and the user policies.
 func New(ctx context.Context, opts Options) (*Engine, error) {
-	modules := map[string]*ast.Module{}
-	popts := ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1}
-	builtinFiles := map[string]bool{}
-	if !opts.NoBuiltin {
-		err := fs.WalkDir(pack.FS, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !isPolicyFile(p) {
-				return err
-			}
-			src, err := pack.FS.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			name := "builtin/" + p
-			m, err := ast.ParseModuleWithOpts(name, string(src), popts)
-			if err != nil {
-				return fmt.Errorf("built-in rule pack: %w", err)
-			}
-			modules[name] = m
-			builtinFiles[name] = true
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+	modules, builtinFiles, err := loadModules(opts, false)
+	if err != nil {
+		return nil, err
 	}
-	for _, p := range opts.PolicyPaths {
-		if err := loadUserPolicies(p, popts, modules); err != nil {
-			return nil, err
-		}
-	}
-	if len(opts.PolicyPaths) > 0 && len(modules) == len(builtinFiles) {
-		return nil, fmt.Errorf("load policies %s: no .rego files found", strings.Join(opts.PolicyPaths, ", "))
-	}
-
 	compiler := ast.NewCompiler().WithCapabilities(capabilities()).WithEnablePrintStatements(false)
 	compiler.Compile(modules)
 	if compiler.Failed() {
@@ -258,11 +228,51 @@ func (e *Engine) configure(opts Options) error {
 	return nil
 }
 
+// loadModules parses the built-in pack (unless opts.NoBuiltin) and the user
+// policies; with tests, the *_test.rego files too. builtin names the
+// modules of the pack.
+func loadModules(opts Options, tests bool) (modules map[string]*ast.Module, builtin map[string]bool, err error) {
+	modules, builtin = map[string]*ast.Module{}, map[string]bool{}
+	popts := ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1}
+	want := func(p string) bool { return isPolicyFile(p) || tests && strings.HasSuffix(p, "_test.rego") }
+	if !opts.NoBuiltin {
+		err := fs.WalkDir(pack.FS, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !want(p) {
+				return err
+			}
+			src, err := pack.FS.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			name := "builtin/" + p
+			m, err := ast.ParseModuleWithOpts(name, string(src), popts)
+			if err != nil {
+				return fmt.Errorf("built-in rule pack: %w", err)
+			}
+			modules[name] = m
+			builtin[name] = true
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, p := range opts.PolicyPaths {
+		if err := loadUserPolicies(p, popts, modules, want); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(opts.PolicyPaths) > 0 && len(modules) == len(builtin) {
+		return nil, nil, fmt.Errorf("load policies %s: no .rego files found", strings.Join(opts.PolicyPaths, ", "))
+	}
+	return modules, builtin, nil
+}
+
 func isPolicyFile(p string) bool {
 	return strings.HasSuffix(p, ".rego") && !strings.HasSuffix(p, "_test.rego")
 }
 
-func loadUserPolicies(root string, popts ast.ParserOptions, modules map[string]*ast.Module) error {
+func loadUserPolicies(root string, popts ast.ParserOptions, modules map[string]*ast.Module, want func(string) bool) error {
 	info, err := os.Stat(root)
 	if err != nil {
 		return fmt.Errorf("load policies %q: %w", root, err)
@@ -276,7 +286,7 @@ func loadUserPolicies(root string, popts ast.ParserOptions, modules map[string]*
 			if d.IsDir() && p != root && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
-			if !d.IsDir() && isPolicyFile(p) {
+			if !d.IsDir() && want(p) {
 				files = append(files, p)
 			}
 			return nil

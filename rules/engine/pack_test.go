@@ -2,22 +2,15 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/meshproof/meshproof/rules"
-	"github.com/meshproof/meshproof/rules/mesh"
 	"github.com/meshproof/meshproof/rules/pack"
 	"github.com/meshproof/meshproof/scanner"
 )
@@ -28,9 +21,6 @@ var fixtureDir = filepath.Join("..", "..", "testdata", "rules")
 // fixtureNow is the time fixtures are checked at (certificate validity).
 var fixtureNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// wantMarker marks the line where a fixture expects a finding: "# want: MTLS-03".
-var wantMarker = regexp.MustCompile(`#\s*want:\s*([A-Z0-9-]+(?:\s*,\s*[A-Z0-9-]+)*)`)
-
 func newTestEngine(t testing.TB) *Engine {
 	t.Helper()
 	e, err := New(context.Background(), Options{})
@@ -40,94 +30,30 @@ func newTestEngine(t testing.TB) *Engine {
 	return e
 }
 
-// evalFile runs the pack on one fixture file, as check does (without schema
-// validation), with the fixture's folder as the only input.
-func evalFile(t *testing.T, e *Engine, path string) []rules.Finding {
-	t.Helper()
-	objs, err := scanner.Load(context.Background(), []string{path}, scanner.LoadOptions{})
-	if err != nil {
-		t.Fatalf("load %s: %v", path, err)
-	}
-	model := mesh.Build(objs, mesh.Options{Now: fixtureNow})
-	fs, err := e.Evaluate(context.Background(), objs, model)
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", path, err)
-	}
-	return fs
-}
-
-// wantLines reads the "# want: ID" markers of a fixture: rule ID -> lines.
-func wantLines(t *testing.T, path string) map[string][]int {
-	t.Helper()
-	data, err := os.ReadFile(path)
+// TestRuleFixtures: every enabled rule has failing and passing fixtures,
+// and they behave (see Engine.CheckFixtures). One subtest per rule.
+func TestRuleFixtures(t *testing.T) {
+	e := newTestEngine(t)
+	results, err := e.CheckFixtures(context.Background(), fixtureDir, fixtureNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string][]int{}
-	for i, line := range strings.Split(string(data), "\n") {
-		if m := wantMarker.FindStringSubmatch(line); m != nil {
-			for _, id := range strings.Split(m[1], ",") {
-				id = strings.TrimSpace(id)
-				out[id] = append(out[id], i+1)
-			}
-		}
+	byRule := map[string][]FixtureResult{}
+	for _, r := range results {
+		byRule[r.Rule] = append(byRule[r.Rule], r)
 	}
-	return out
-}
-
-func linesOf(fs []rules.Finding, id string) []int {
-	var out []int
-	for _, f := range fs {
-		if f.RuleID == id {
-			out = append(out, f.Line)
-		}
-	}
-	sort.Ints(out)
-	return out
-}
-
-// TestRuleFixtures: every rule has at least one failing and one passing
-// fixture; a failing fixture yields findings of its rule exactly on the lines
-// marked "# want: ID" (and of no rule on lines marked for another); a passing
-// fixture yields none of its rule.
-func TestRuleFixtures(t *testing.T) {
-	e := newTestEngine(t)
 	for _, r := range e.Rules() {
 		t.Run(r.ID, func(t *testing.T) {
-			dir := filepath.Join(fixtureDir, r.ID)
-			fails, _ := filepath.Glob(filepath.Join(dir, "fail*.yaml"))
-			passes, _ := filepath.Glob(filepath.Join(dir, "pass*.yaml"))
-			if len(fails) == 0 || len(passes) == 0 {
-				t.Fatalf("rule %s needs fail*.yaml and pass*.yaml fixtures in %s", r.ID, dir)
+			if n := len(byRule[r.ID]); n < 2 {
+				t.Errorf("%d fixtures checked, want at least a failing and a passing one", n)
 			}
-			for _, f := range fails {
-				want := wantLines(t, f)
-				if len(want[r.ID]) == 0 {
-					t.Errorf("%s: no '# want: %s' marker", f, r.ID)
-				}
-				fs := evalFile(t, e, f)
-				for id, lines := range want {
-					if got := linesOf(fs, id); !cmp.Equal(got, lines) {
-						t.Errorf("%s: %s findings on lines %v, want %v\nall findings:\n%s", f, id, got, lines, dump(fs))
-					}
-				}
-			}
-			for _, f := range passes {
-				fs := evalFile(t, e, f)
-				if got := linesOf(fs, r.ID); len(got) > 0 {
-					t.Errorf("%s: %s findings on lines %v, want none\n%s", f, r.ID, got, dump(fs))
+			for _, fr := range byRule[r.ID] {
+				if fr.Problem != "" {
+					t.Errorf("%s: %s", fr.File, fr.Problem)
 				}
 			}
 		})
 	}
-}
-
-func dump(fs []rules.Finding) string {
-	var b strings.Builder
-	for _, f := range fs {
-		fmt.Fprintf(&b, "  %d %s %s: %s\n", f.Line, f.RuleID, f.Resource, f.Message)
-	}
-	return b.String()
 }
 
 // TestFixtureFoldersNameRules: no fixture folder is left for a rule that
@@ -205,5 +131,22 @@ func TestPackStrict(t *testing.T) {
 	c := ast.NewCompiler().WithStrict(true).WithCapabilities(capabilities())
 	if c.Compile(modules); c.Failed() {
 		t.Errorf("rule pack fails strict compilation:\n%v", c.Errors)
+	}
+}
+
+// TestRegoUnitTests runs the pack's Rego unit tests (what `meshproof rules
+// test` and `conftest verify` run).
+func TestRegoUnitTests(t *testing.T) {
+	results, err := RunTests(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) == 0 {
+		t.Fatal("no Rego unit tests found in the pack")
+	}
+	for _, r := range results {
+		if !r.Passed {
+			t.Errorf("%s.%s (%s:%d) failed %s", r.Package, r.Name, r.File, r.Line, r.Error)
+		}
 	}
 }

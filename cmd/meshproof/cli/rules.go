@@ -80,7 +80,7 @@ func newRules(e *env) *cobra.Command {
 			return reports.RulesMarkdown(e.stdout, rs)
 		},
 	}
-	cmd.AddCommand(list, show, doc)
+	cmd.AddCommand(list, show, doc, newRulesTest(e))
 	return cmd
 }
 
