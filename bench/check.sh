@@ -60,7 +60,7 @@ median_ms() {
 read -r _ m_secs m_rss < <(measure meshproof "$bin/meshproof" check --no-fail -o json "$out/mesh")
 read -r _ c_secs c_rss < <(measure conftest "$bin/conftest" test --no-fail --all-namespaces -p rules/pack -o json "$out/mesh")
 
-single=$(find "$out/mesh" -name 'svc-000.yaml' | head -1)
+single=$(find "$out/mesh" -name 'svc-000.yaml' -print -quit)
 m_single=$(median_ms "$bin/meshproof" check --no-fail "$single")
 c_single=$(median_ms "$bin/conftest" test --no-fail --all-namespaces -p rules/pack "$single")
 

@@ -285,8 +285,11 @@ func (b *builder) certProblem(o *scanner.Object) string {
 func (b *builder) finishEdge() {
 	m := b.m
 	for _, sc := range m.Sidecars {
-		for wi, w := range m.Workloads {
-			if w.Namespace == sc.Namespace && len(sc.Selector) > 0 && subset(sc.Selector, w.Labels) {
+		if len(sc.Selector) == 0 {
+			continue
+		}
+		for _, wi := range b.byNS[sc.Namespace] {
+			if subset(sc.Selector, m.Workloads[wi].Labels) {
 				sc.Workloads = append(sc.Workloads, wi)
 			}
 		}
@@ -306,11 +309,13 @@ func (b *builder) finishEdge() {
 		}
 	}
 	for _, ra := range m.RequestAuthentications {
-		for wi, w := range m.Workloads {
-			if ra.TargetRefs || (ra.Namespace != m.RootNamespace && w.Namespace != ra.Namespace) || !subset(ra.Selector, w.Labels) {
-				continue
+		if ra.TargetRefs {
+			continue
+		}
+		for _, wi := range b.inNamespace(ra.Namespace, ra.Namespace == m.RootNamespace) {
+			if subset(ra.Selector, m.Workloads[wi].Labels) {
+				ra.Workloads = append(ra.Workloads, wi)
 			}
-			ra.Workloads = append(ra.Workloads, wi)
 		}
 	}
 	for _, se := range m.ServiceEntries {

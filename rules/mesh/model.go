@@ -394,6 +394,20 @@ type builder struct {
 	m       *Model
 	pas     []paInput
 	secrets map[string]secret // "namespace/name"
+	byNS    map[string][]int  // workload indices per namespace
+}
+
+// inNamespace returns the indices of the workloads of ns, or of every
+// workload when all is true.
+func (b *builder) inNamespace(ns string, all bool) []int {
+	if all {
+		out := make([]int, len(b.m.Workloads))
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	return b.byNS[ns]
 }
 
 type paInput struct {
@@ -631,37 +645,44 @@ func (b *builder) finish() {
 		b.namespaceScope(n)
 		n.Injection = injection(n)
 	}
-	for _, w := range m.Workloads {
+	b.byNS = map[string][]int{}
+	for wi, w := range m.Workloads {
 		b.workloadMesh(w)
 		b.workloadScope(w)
+		b.byNS[w.Namespace] = append(b.byNS[w.Namespace], wi)
 	}
 	b.composePeerAuthentication()
-	for i, ap := range m.AuthorizationPolicies {
-		for wi, w := range m.Workloads {
-			if ap.TargetRefs {
-				break
+	for _, ap := range m.AuthorizationPolicies {
+		if ap.TargetRefs {
+			continue
+		}
+		for _, wi := range b.inNamespace(ap.Namespace, ap.MeshWide) {
+			w := m.Workloads[wi]
+			if subset(ap.Selector, w.Labels) {
+				ap.Workloads = append(ap.Workloads, wi)
+				applyAuthz(&w.Authorization, ap)
 			}
-			if !ap.MeshWide && w.Namespace != ap.Namespace {
-				continue
-			}
-			if !subset(ap.Selector, w.Labels) {
-				continue
-			}
-			ap.Workloads = append(ap.Workloads, wi)
-			applyAuthz(&w.Authorization, m.AuthorizationPolicies[i])
 		}
 	}
-	for _, s := range m.Services {
+	byHost := map[string]int{}
+	for si, s := range m.Services {
+		byHost[s.Hosts[0]] = si
 		if len(s.Selector) == 0 {
 			continue
 		}
-		for wi, w := range m.Workloads {
-			if w.Namespace == s.Namespace && subset(s.Selector, w.Labels) {
+		for _, wi := range b.byNS[s.Namespace] {
+			if subset(s.Selector, m.Workloads[wi].Labels) {
 				s.Workloads = append(s.Workloads, wi)
 			}
 		}
 	}
 	for _, dr := range m.DestinationRules {
+		if fqdn, ok := serviceFQDN(dr.Host, dr.Namespace); ok {
+			if si, found := byHost[fqdn]; found {
+				dr.Services = append(dr.Services, si)
+			}
+			continue
+		}
 		for si, s := range m.Services {
 			if hostMatches(dr.Host, dr.Namespace, s) {
 				dr.Services = append(dr.Services, si)
@@ -731,6 +752,21 @@ func stringKeys(v any) []string {
 		}
 	}
 	return out
+}
+
+// serviceFQDN expands a host without wildcards, as a DestinationRule in ns
+// writes it, to a Service FQDN; ok is false for wildcards and hosts that are
+// not in-cluster names (they are matched one by one).
+func serviceFQDN(host, ns string) (string, bool) {
+	switch {
+	case host == "" || strings.Contains(host, "*"):
+		return "", false
+	case !strings.Contains(host, "."):
+		return host + "." + ns + ".svc.cluster.local", true
+	case strings.Count(host, ".") == 1:
+		return host + ".svc.cluster.local", true
+	}
+	return host, true
 }
 
 // hostMatches reports whether a DestinationRule host in namespace ns names s.
@@ -945,12 +981,18 @@ func (b *builder) composePeerAuthentication() {
 		n.Mode = st.mode
 		nsStates[name] = st
 	}
+	workloadPAs := map[string][]paInput{}
+	for _, p := range b.pas {
+		if p.pa.Level == "workload" && p.pa.InForce {
+			workloadPAs[p.pa.Namespace] = append(workloadPAs[p.pa.Namespace], p)
+		}
+	}
 	for wi, w := range m.Workloads {
 		st := nsStates[w.Namespace]
 		w.MTLS = MTLS{Mode: st.mode, Source: st.source, Level: st.level, Ambiguous: st.ambiguous}
 		var cands []paInput
-		for _, p := range b.pas {
-			if p.pa.Level == "workload" && p.pa.InForce && p.pa.Namespace == w.Namespace && subset(p.pa.Selector, w.Labels) {
+		for _, p := range workloadPAs[w.Namespace] {
+			if subset(p.pa.Selector, w.Labels) {
 				cands = append(cands, p)
 				p.pa.Workloads = append(p.pa.Workloads, wi)
 			}
@@ -986,11 +1028,7 @@ func (b *builder) composePeerAuthentication() {
 		if p.pa.Level == "workload" || !p.pa.InForce {
 			continue
 		}
-		for wi, w := range m.Workloads {
-			if p.pa.Level == "mesh" || w.Namespace == p.pa.Namespace {
-				p.pa.Workloads = append(p.pa.Workloads, wi)
-			}
-		}
+		p.pa.Workloads = append(p.pa.Workloads, b.inNamespace(p.pa.Namespace, p.pa.Level == "mesh")...)
 	}
 }
 
