@@ -35,11 +35,16 @@ cde_namespaces := {ns.name | some ns in input.namespaces; ns.declared; ns.scope 
 # registry_only(ns) holds when a selectorless Sidecar in ns (or the root
 # namespace) sets outboundTrafficPolicy REGISTRY_ONLY.
 registry_only(ns) if {
-	some sc in input.sidecars
-	sc.namespace in {ns, input.root_namespace}
-	count(sc.selector) == 0
+	some sc in default_sidecars(ns)
 	sc.outbound_mode == "REGISTRY_ONLY"
 }
+
+# default_sidecars lists the selectorless Sidecars that apply to ns: its
+# own, or, when it has none, the root namespace's.
+default_sidecars(ns) := own if {
+	own := [sc | some sc in input.sidecars; sc.namespace == ns; count(sc.selector) == 0]
+	count(own) > 0
+} else := [sc | some sc in input.sidecars; sc.namespace == input.root_namespace; count(sc.selector) == 0]
 
 # covered holds when every CDE namespace is REGISTRY_ONLY through a Sidecar.
 covered if {

@@ -32,10 +32,16 @@ package meshproof.egr_02
 
 import data.meshproof.lib
 
+# default_sidecars lists the selectorless Sidecars that apply to ns: its
+# own, or, when it has none, the root namespace's (Istio applies the root
+# one only to namespaces without a Sidecar of their own).
+default_sidecars(ns) := own if {
+	own := [sc | some sc in input.sidecars; sc.namespace == ns; count(sc.selector) == 0]
+	count(own) > 0
+} else := [sc | some sc in input.sidecars; sc.namespace == input.root_namespace; count(sc.selector) == 0]
+
 scoped(ns) if {
-	some sc in input.sidecars
-	sc.namespace in {ns, input.root_namespace}
-	count(sc.selector) == 0
+	some sc in default_sidecars(ns)
 	count(sc.egress_hosts) > 0
 	not "*/*" in sc.egress_hosts
 }

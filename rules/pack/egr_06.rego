@@ -1,7 +1,8 @@
 # METADATA
 # title: Plaintext protocol to an external service
 # description: >-
-#   A MESH_EXTERNAL ServiceEntry port with protocol HTTP or TCP, and no
+#   A MESH_EXTERNAL ServiceEntry port with a cleartext protocol (HTTP,
+#   HTTP2, GRPC, or TCP, MONGO, MYSQL, REDIS), and no
 #   DestinationRule that originates TLS for it (SIMPLE, MUTUAL or
 #   ISTIO_MUTUAL), sends the traffic out of the mesh as the application wrote
 #   it. For HTTP that is cleartext; for TCP it is cleartext unless the
@@ -32,7 +33,11 @@ package meshproof.egr_06
 
 import data.meshproof.lib
 
-plaintext := {"HTTP", "TCP"}
+# Protocols that carry cleartext unless something adds TLS: HTTP and its
+# cleartext HTTP/2 forms, and TCP with the database protocols Istio sniffs.
+http_like := {"HTTP", "HTTP2", "GRPC"}
+
+plaintext := http_like | {"TCP", "MONGO", "MYSQL", "REDIS"}
 
 tls_modes := {"SIMPLE", "MUTUAL", "ISTIO_MUTUAL"}
 
@@ -46,6 +51,6 @@ deny contains lib.model_result(msg, se.ref, ["spec", "ports", sprintf("%d", [i])
 	msg := sprintf("ServiceEntry %s/%s sends port %d (%s) to %s without TLS origination: %s", [se.namespace, se.ref.name, p.number, p.protocol, concat(", ", se.hosts), why(p.protocol)])
 }
 
-why("HTTP") := "requests leave the mesh in cleartext"
+why(proto) := "requests leave the mesh in cleartext" if proto in http_like
 
-why("TCP") := "the bytes leave the mesh as the application wrote them, cleartext unless it speaks TLS itself"
+why(proto) := "the bytes leave the mesh as the application wrote them, cleartext unless it speaks TLS itself" if not proto in http_like

@@ -6,7 +6,9 @@
 #   on the way: whoever can tamper with that connection can substitute their
 #   own key and mint tokens that every workload under the policy accepts.
 #   The scheme is compared case-insensitively. A rule that also sets inline
-#   jwks is not reported, since Istio then ignores jwksUri.
+#   jwks is not reported, since Istio then ignores jwksUri. A rule with an
+#   http:// issuer and no jwksUri is reported too: Istio then finds the keys
+#   through the issuer's OpenID discovery document, over the same cleartext.
 # custom:
 #   id: JWT-01
 #   severity: HIGH
@@ -31,4 +33,15 @@ deny contains lib.result(msg, ["spec", "jwtRules", istio.index(i), "jwksUri"], o
 	startswith(lower(rule.jwksUri), "http://")
 	object.get(rule, "jwks", "") == ""
 	msg := sprintf("%s fetches the JWKS for issuer %q over plain HTTP (%s): the signing keys can be substituted in transit", [istio.resource, object.get(rule, "issuer", ""), rule.jwksUri])
+}
+
+# Without jwksUri (and jwks), Istio discovers the key set through the
+# issuer's OpenID configuration: over http:// that discovery is cleartext too.
+deny contains lib.result(msg, ["spec", "jwtRules", istio.index(i), "issuer"], object.get(rule, "issuer", istio.index(i))) if {
+	lib.is_kind("security.istio.io", "RequestAuthentication")
+	some i, rule in input.spec.jwtRules
+	startswith(lower(object.get(rule, "issuer", "")), "http://")
+	object.get(rule, "jwksUri", "") == ""
+	object.get(rule, "jwks", "") == ""
+	msg := sprintf("%s discovers the JWKS of issuer %q over plain HTTP (OpenID discovery, no jwksUri): the signing keys can be substituted in transit", [istio.resource, rule.issuer])
 }

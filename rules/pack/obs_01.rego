@@ -42,10 +42,10 @@ telemetry(ns) := [t | some t in input.telemetries; t.namespace == ns; count(t.se
 	t.access_logging != null
 } else := [t | some t in input.telemetries; t.namespace == input.root_namespace; count(t.selector) == 0; t.access_logging != null]
 
-disabled_by(ns) := t if {
-	some t in telemetry(ns)
-	t.access_logging == false
-}
+# disabling(ns) lists the Telemetries that turn access logs off for ns.
+disabling(ns) := [t | some t in telemetry(ns); t.access_logging == false]
+
+disabled_by(ns) if count(disabling(ns)) > 0
 
 enabled(ns) if {
 	some t in telemetry(ns)
@@ -72,7 +72,7 @@ readable_config if {
 deny contains lib.model_result(msg, t.ref, t.disabled_path, ns.name) if {
 	lib.is_model
 	some ns in cde
-	t := disabled_by(ns.name)
+	some t in disabling(ns.name)
 	not enabled(ns.name)
 	msg := sprintf("Telemetry %s/%s disables access logging for namespace %s, which is in the CDE", [t.namespace, t.ref.name, ns.name])
 }

@@ -36,6 +36,6 @@ deny contains lib.model_result(msg, ns.ref, ["metadata", "labels", "meshproof.de
 	lib.is_model
 	some ns in input.namespaces
 	ns.declared
-	ns.bad_scope
+	object.get(ns, "bad_scope", "") != ""
 	msg := sprintf("namespace %s has meshproof.dev/pci-scope %q, which is not cde, connected or out; it is treated as cde", [ns.name, ns.bad_scope])
 }

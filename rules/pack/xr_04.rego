@@ -32,8 +32,15 @@ server_mode(w, svc, tls) := mode if {
 	tls.port
 	some sp in svc.ports
 	sp.port == tls.port
-	mode := object.get(object.get(w.mtls, "ports", {}), sp.target_port, w.mtls.mode)
+	mode := object.get(object.get(w.mtls, "ports", {}), target_port(w, sp.target_port), w.mtls.mode)
 }
+
+# target_port resolves a named targetPort to the container port's number.
+target_port(w, name) := sprintf("%d", [p.port]) if {
+	not regex.match(`^[0-9]+$`, name)
+	some p in w.ports
+	p.name == name
+} else := name
 
 deny contains lib.model_result(msg, dr.ref, tls.path, sprintf("%s:%s/%s:%s", [concat(".", tls.path), svc.namespace, svc.ref.name, w.ref.name])) if {
 	lib.is_model

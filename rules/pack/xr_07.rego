@@ -5,7 +5,8 @@
 #   token; a request with no token at all is accepted, with no request
 #   principal. Requiring a token takes an ALLOW AuthorizationPolicy on the
 #   same workload that matches requestPrincipals (or a when condition on
-#   request.auth.*). Without one, the JWT check that the configuration
+#   request.auth.*), or a DENY policy for requests without one
+#   (notRequestPrincipals). Without either, the JWT check that the configuration
 #   suggests is not in force for callers who simply leave the token out.
 # custom:
 #   id: XR-07
@@ -52,6 +53,20 @@ jwt_rule(rule) if {
 jwt_rule(rule) if {
 	some w in object.get(rule, "when", [])
 	startswith(w.key, "request.auth.")
+}
+
+# Istio's documented alternative: a DENY policy for requests without a
+# request principal (notRequestPrincipals), on every path.
+requires_jwt(wi) if {
+	some ap in input.authorization_policies
+	ap.action == "DENY"
+	not ap.dry_run
+	wi in ap.workloads
+	some rule in object.get(ap.spec, "rules", [])
+	count(object.get(rule, "to", [])) == 0
+	count(object.get(rule, "when", [])) == 0
+	some f in object.get(rule, "from", [])
+	count(object.get(object.get(f, "source", {}), "notRequestPrincipals", [])) > 0
 }
 
 deny contains lib.model_result(msg, ra.ref, ["spec", "jwtRules"], w.ref.name) if {

@@ -32,7 +32,7 @@ import data.meshproof.lib
 # API's default: Ingress, plus Egress when egress rules are present).
 types(np) := {t | some t in np.policy_types} if count(object.get(np, "policy_types", [])) > 0
 
-types(np) := {"Ingress"} | {"Egress" | np.spec.egress} if count(object.get(np, "policy_types", [])) == 0
+types(np) := {"Ingress"} | {"Egress" | count(object.get(np.spec, "egress", [])) > 0} if count(object.get(np, "policy_types", [])) == 0
 
 rules_key := {"Ingress": "ingress", "Egress": "egress"}
 
