@@ -22,6 +22,13 @@ func ExampleRun() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(rep.Summary.Passed, rep.Summary.Findings, rep.Summary.Resources)
-	// Output: true 0 28
+	s := rep.Summary
+	fmt.Printf("passed=%v blocking=%d not_assessed=%d resources=%d\n", s.Passed, s.Blocking, s.NotAssessed, s.Resources)
+	for _, f := range rep.Findings {
+		fmt.Printf("%s %s: not assessed: %s\n", f.RuleID, f.Resource, f.NotAssessed)
+	}
+	// Output:
+	// passed=true blocking=0 not_assessed=1 resources=28
+	// GW-08 Gateway/istio-ingress/shop: not assessed: Secret istio-ingress/shop-example-com (the credential, in the gateway workload's namespace) is not in the input
+
 }

@@ -38,6 +38,9 @@ type MeshConfig struct {
 	DefaultAccessLogProviders []string `json:"default_access_log_providers"`
 	// MinTLSVersion is meshConfig.tlsDefaults.minProtocolVersion.
 	MinTLSVersion string `json:"min_tls_version,omitempty"`
+	// DefaultServiceExportTo is meshConfig.defaultServiceExportTo (Istio's
+	// default, when unset, is ["*"]).
+	DefaultServiceExportTo []string `json:"default_service_export_to"`
 }
 
 // Sidecar is an Istio Sidecar resource.
@@ -239,6 +242,10 @@ func (b *builder) setMeshConfig(mc *MeshConfig, m map[string]any) {
 	mc.AccessLogFile, _ = m["accessLogFile"].(string)
 	mc.DefaultAccessLogProviders = strings_(get(m, "defaultProviders", "accessLogging"))
 	mc.MinTLSVersion, _ = get(m, "tlsDefaults", "minProtocolVersion").(string)
+	mc.DefaultServiceExportTo = strings_(m["defaultServiceExportTo"])
+	if len(mc.DefaultServiceExportTo) == 0 {
+		mc.DefaultServiceExportTo = []string{"*"}
+	}
 	// Several sources (a ConfigMap per revision, an IstioOperator): keep the
 	// first one, the ConfigMap "istio" preferred.
 	if b.m.MeshConfig == nil || b.m.MeshConfig.Ref.Kind != "ConfigMap" && mc.Ref.Kind == "ConfigMap" || mc.Ref.Name == "istio" && b.m.MeshConfig.Ref.Name != "istio" {
@@ -246,21 +253,28 @@ func (b *builder) setMeshConfig(mc *MeshConfig, m map[string]any) {
 	}
 }
 
-// certProblem checks a TLS Secret's certificate: "" when it parses and is
-// valid at the model's time, else what is wrong. Secrets without tls.crt
-// (generic ones) are not checked.
+// certProblem checks a Secret as a TLS credential: "" when its certificate
+// (tls.crt, or cert as Istio also accepts) parses and is valid at the
+// model's time, else what is wrong. Only Gateway credentials use it.
 func (b *builder) certProblem(o *scanner.Object) string {
 	var pemText []byte
-	if s, ok := get(o.Body, "stringData", "tls.crt").(string); ok {
-		pemText = []byte(s)
-	} else if s, ok := get(o.Body, "data", "tls.crt").(string); ok {
-		raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
-		if err != nil {
-			return "data.tls.crt is not valid base64"
+	found := false
+	for _, key := range []string{"tls.crt", "cert"} {
+		if s, ok := get(o.Body, "stringData", key).(string); ok {
+			pemText, found = []byte(s), true
+		} else if s, ok := get(o.Body, "data", key).(string); ok {
+			raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
+			if err != nil {
+				return "data." + key + " is not valid base64"
+			}
+			pemText, found = raw, true
 		}
-		pemText = raw
-	} else {
-		return ""
+		if found {
+			break
+		}
+	}
+	if !found {
+		return "the Secret has no tls.crt (or cert): it holds no certificate"
 	}
 	block, _ := pem.Decode(pemText)
 	if block == nil || block.Type != "CERTIFICATE" {

@@ -33,7 +33,7 @@ data:
     extensionProviders:
     - name: opa
       envoyExtAuthzGrpc: {service: opa.opa.svc.cluster.local, port: 9191}
-`, &MeshConfig{OutboundMode: "REGISTRY_ONLY", OutboundSet: true, ExtensionProviders: []string{"opa"}, AccessLogFile: "/dev/stdout", DefaultAccessLogProviders: []string{}}},
+`, &MeshConfig{OutboundMode: "REGISTRY_ONLY", OutboundSet: true, ExtensionProviders: []string{"opa"}, AccessLogFile: "/dev/stdout", DefaultAccessLogProviders: []string{}, DefaultServiceExportTo: []string{"*"}}},
 		{"IstioOperator, defaults", `
 apiVersion: install.istio.io/v1alpha1
 kind: IstioOperator
@@ -42,7 +42,8 @@ spec:
   meshConfig:
     defaultProviders:
       accessLogging: [envoy]
-`, &MeshConfig{OutboundMode: "ALLOW_ANY", ExtensionProviders: []string{}, DefaultAccessLogProviders: []string{"envoy"}}},
+    defaultServiceExportTo: ["."]
+`, &MeshConfig{OutboundMode: "ALLOW_ANY", ExtensionProviders: []string{}, DefaultAccessLogProviders: []string{"envoy"}, DefaultServiceExportTo: []string{"."}}},
 		{"ConfigMap in another namespace is not the mesh config", `
 apiVersion: v1
 kind: ConfigMap

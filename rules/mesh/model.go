@@ -171,13 +171,14 @@ type Authz struct {
 
 // Service is a Kubernetes Service with the workloads it selects.
 type Service struct {
-	Ref       Ref               `json:"ref"`
-	Namespace string            `json:"namespace"`
-	Type      string            `json:"type"`
-	Selector  map[string]string `json:"selector"`
-	Hosts     []string          `json:"hosts"`
-	Ports     []ServicePort     `json:"ports"`
-	Workloads []int             `json:"workloads"` // indices into Model.Workloads
+	Ref         Ref               `json:"ref"`
+	Namespace   string            `json:"namespace"`
+	Type        string            `json:"type"`
+	ExternalIPs []string          `json:"external_ips"`
+	Selector    map[string]string `json:"selector"`
+	Hosts       []string          `json:"hosts"`
+	Ports       []ServicePort     `json:"ports"`
+	Workloads   []int             `json:"workloads"` // indices into Model.Workloads
 }
 
 // ServicePort is a port of a Service.
@@ -358,6 +359,9 @@ func (m *Model) fillEmpty() {
 	for _, sc := range m.Sidecars {
 		sc.EgressHosts, sc.Workloads = nonNil(sc.EgressHosts), nonNil(sc.Workloads)
 	}
+	for _, s := range m.Services {
+		s.ExternalIPs = nonNil(s.ExternalIPs)
+	}
 	for _, se := range m.ServiceEntries {
 		se.Hosts, se.Addresses, se.Ports, se.ExportTo = nonNil(se.Hosts), nonNil(se.Addresses), nonNil(se.Ports), nonNil(se.ExportTo)
 		se.Rules, se.Egress, se.Routes, se.TLSByPort = nonNil(se.Rules), nonNil(se.Egress), nonNil(se.Routes), nonNil(se.TLSByPort)
@@ -379,6 +383,7 @@ func (m *Model) fillEmpty() {
 	}
 	if mc := m.MeshConfig; mc != nil {
 		mc.ExtensionProviders, mc.DefaultAccessLogProviders = nonNil(mc.ExtensionProviders), nonNil(mc.DefaultAccessLogProviders)
+		mc.DefaultServiceExportTo = nonNil(mc.DefaultServiceExportTo)
 	}
 }
 
@@ -518,6 +523,7 @@ func (b *builder) addService(id int, o *scanner.Object) {
 	spec, _ := o.Body["spec"].(map[string]any)
 	s := &Service{Ref: ref(id, o, ns), Namespace: ns, Selector: stringMap(spec["selector"])}
 	s.Type, _ = spec["type"].(string)
+	s.ExternalIPs = nonNil(strings_(spec["externalIPs"]))
 	if s.Type == "" {
 		s.Type = "ClusterIP"
 	}
@@ -607,7 +613,8 @@ func (b *builder) addAuthorizationPolicy(id int, o *scanner.Object) {
 	ap.TargetRefs = spec["targetRef"] != nil || len(list(spec["targetRefs"])) > 0
 	ap.MeshWide = ns == b.m.RootNamespace
 	ann := stringMap(get(o.Body, "metadata", "annotations"))
-	ap.DryRun = ann["istio.io/dry-run"] == "true"
+	// As Istio reads it (strconv.ParseBool): "true", "True", "1"...
+	ap.DryRun, _ = strconv.ParseBool(ann["istio.io/dry-run"])
 	b.m.AuthorizationPolicies = append(b.m.AuthorizationPolicies, ap)
 }
 
