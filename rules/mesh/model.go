@@ -73,6 +73,9 @@ type Model struct {
 	Telemetries            []*Telemetry             `json:"telemetries"`
 	RequestAuthentications []*RequestAuthentication `json:"request_authentications"`
 	VirtualServices        []*VirtualService        `json:"virtual_services"`
+	// ServiceAccounts maps "namespace/serviceaccount" to the workloads that
+	// run as it (indices into Workloads): who shares a mesh identity.
+	ServiceAccounts map[string][]int `json:"service_accounts"`
 	// MeshConfig is Istio's mesh configuration, when the input holds it.
 	MeshConfig *MeshConfig `json:"mesh_config,omitempty"`
 	// MeshPolicy is the mesh-wide PeerAuthentication in force, if any.
@@ -653,10 +656,13 @@ func (b *builder) finish() {
 		n.Injection = injection(n)
 	}
 	b.byNS = map[string][]int{}
+	m.ServiceAccounts = map[string][]int{}
 	for wi, w := range m.Workloads {
 		b.workloadMesh(w)
 		b.workloadScope(w)
 		b.byNS[w.Namespace] = append(b.byNS[w.Namespace], wi)
+		key := w.Namespace + "/" + w.ServiceAccount
+		m.ServiceAccounts[key] = append(m.ServiceAccounts[key], wi)
 	}
 	b.composePeerAuthentication()
 	for _, ap := range m.AuthorizationPolicies {

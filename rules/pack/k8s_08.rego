@@ -40,10 +40,11 @@ import data.meshproof.lib
 # the pod template's spec.
 sa_path(w) := array.concat(w.template_path, ["spec", "serviceAccountName"])
 
+# sharing lists the other workloads that run as w's service account (the
+# model groups them: a comprehension per workload would be quadratic).
 sharing(w) := sort([sprintf("%s %s", [o.ref.kind, o.ref.name]) |
-	some o in input.workloads
-	o.namespace == w.namespace
-	o.service_account == w.service_account
+	some wi in input.service_accounts[sprintf("%s/%s", [w.namespace, w.service_account])]
+	o := input.workloads[wi]
 	o.ref.id != w.ref.id
 ])
 
