@@ -23,8 +23,12 @@ type Options struct {
 }
 
 var formats = map[string]func(Options) Formatter{
-	"text": func(o Options) Formatter { return Text{Color: o.Color} },
-	"json": func(Options) Formatter { return JSON{} },
+	"text":     func(o Options) Formatter { return Text{Color: o.Color} },
+	"json":     func(Options) Formatter { return JSON{} },
+	"sarif":    func(Options) Formatter { return SARIF{} },
+	"junit":    func(Options) Formatter { return JUnit{} },
+	"github":   func(Options) Formatter { return GitHub{} },
+	"markdown": func(Options) Formatter { return Markdown{} },
 }
 
 // Names lists the output formats, sorted.

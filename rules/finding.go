@@ -145,6 +145,21 @@ type Report struct {
 	Summary  Summary   `json:"summary"`
 	// Waivers lists the waivers that expired or matched nothing.
 	Waivers []WaiverStatus `json:"waivers,omitempty"`
+	// Rules are the built-in rules the check applied (for formats that
+	// describe rules, such as SARIF); not part of the JSON report.
+	Rules []Rule `json:"-"`
+	// Tool is the version of meshproof that made the report.
+	Tool string `json:"-"`
+}
+
+// RuleByID returns the report's rule with an ID, or nil (user policies).
+func (r *Report) RuleByID(id string) *Rule {
+	for i := range r.Rules {
+		if r.Rules[i].ID == id {
+			return &r.Rules[i]
+		}
+	}
+	return nil
 }
 
 // Summarize counts findings against the failure threshold.

@@ -103,11 +103,13 @@ func Run(ctx context.Context, opts Options) (*rules.Report, error) {
 	}
 	sum := rules.Summarize(findings, failOn)
 	sum.Resources = len(objs)
+	var applied []rules.Rule
 	for _, r := range Rules(opts.Engine) {
 		if !r.Disabled {
-			sum.Rules++
+			applied = append(applied, r)
 		}
 	}
+	sum.Rules = len(applied)
 	files := map[string]bool{}
 	for _, o := range objs {
 		files[o.File] = true
@@ -116,7 +118,7 @@ func Run(ctx context.Context, opts Options) (*rules.Report, error) {
 	if findings == nil {
 		findings = []rules.Finding{}
 	}
-	return &rules.Report{Findings: findings, Summary: sum, Waivers: waivers}, nil
+	return &rules.Report{Findings: findings, Summary: sum, Waivers: waivers, Rules: applied}, nil
 }
 
 // SchemaFindings validates every object of a kind with a known schema.

@@ -153,6 +153,7 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, paths []string) error {
 	if err != nil {
 		return err
 	}
+	rep.Tool = Version()
 	if err := formatter.Format(e.stdout, rep); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}

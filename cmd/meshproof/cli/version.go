@@ -19,17 +19,18 @@ func Version() string {
 	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "devel"
+		return "0.0.0-devel"
 	}
 	if v := bi.Main.Version; v != "" && v != "(devel)" {
 		return v
 	}
+	// Numeric first, as tools that compare versions (SARIF viewers) expect.
 	for _, s := range bi.Settings {
 		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return "devel+" + s.Value[:12]
+			return "0.0.0-devel+" + s.Value[:12]
 		}
 	}
-	return "devel"
+	return "0.0.0-devel"
 }
 
 func depVersion(path string) string {
