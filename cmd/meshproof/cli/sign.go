@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshproof/meshproof/meshgen/signing"
+	"github.com/meshproof/meshproof/proxy/config"
+	"github.com/meshproof/meshproof/proxy/signed"
+)
+
+func newSign(e *env) *cobra.Command {
+	var keyPath string
+	cmd := &cobra.Command{
+		Use:   "sign --key KEY FILE...",
+		Short: "Sign proxy configs: writes FILE.sigstore.json beside each FILE",
+		Long: `Sign signs each proxy config FILE with the private key KEY and writes a
+Sigstore bundle (v0.3 JSON) to FILE.sigstore.json. The bundle holds a DSSE
+envelope with an in-toto statement: the file's name and SHA-256, and the
+config's name, serial, identity and validity window. meshproof-proxy runs a
+config only when the bundle beside it verifies with a trusted key, and cosign
+verifies it offline:
+
+  cosign verify-blob-attestation --key signing.pub --bundle FILE.sigstore.json \
+    --type https://meshproof.dev/proxy-config/v1 --insecure-ignore-tlog FILE
+
+KEY is a key from meshproof keys generate or cosign generate-key-pair; the
+password of an encrypted key comes from $MESHPROOF_PASSWORD, else
+$COSIGN_PASSWORD, else the terminal. Every FILE must be a valid proxy config;
+nothing is written unless all of them are.`,
+		Example: `  meshproof sign --key signing.key out/proxy/payments-db.yaml
+  MESHPROOF_PASSWORD=... meshproof sign --key signing.key out/proxy/*.yaml`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSign(e, keyPath, args)
+		},
+	}
+	cmd.Flags().StringVar(&keyPath, "key", "", "private key file (required)")
+	cmd.MarkFlagRequired("key")
+	return cmd
+}
+
+func runSign(e *env, keyPath string, files []string) error {
+	pemData, err := os.ReadFile(keyPath)
+	if err != nil {
+		return fmt.Errorf("--key: %w", err)
+	}
+	var password []byte
+	if signing.Encrypted(pemData) {
+		password, err = keyPassword(e, false)
+		if errors.Is(err, errNoPassword) {
+			// cosign allows an empty password: try it before giving up.
+			if _, lerr := signing.LoadPrivateKey(pemData, nil); lerr == nil {
+				err = nil
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%s is encrypted: %w", keyPath, err)
+		}
+	}
+	key, err := signing.LoadPrivateKey(pemData, password)
+	if err != nil {
+		return fmt.Errorf("%s: %w", keyPath, err)
+	}
+
+	// Sign everything first, so that a bad file leaves no partial result.
+	type result struct {
+		path   string
+		bundle []byte
+		cfg    *config.Config
+	}
+	var results []result
+	for _, path := range files {
+		data, err := readSignInput(path, config.MaxSize)
+		if err != nil {
+			return err
+		}
+		bundle, err := signing.SignConfig(data, filepath.Base(path), key)
+		if err != nil {
+			return err
+		}
+		c, err := config.Parse(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		results = append(results, result{path, bundle, c})
+	}
+	for _, r := range results {
+		out := r.path + signed.BundleSuffix
+		if err := replaceBundleFile(out, r.bundle); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "signed %s: %s serial %d, valid until %s -> %s\n",
+			r.path, r.cfg.Metadata.Name, r.cfg.Spec.Serial, r.cfg.Spec.NotAfter.UTC().Format(time.RFC3339), out)
+		if !time.Now().Before(r.cfg.Spec.NotAfter) {
+			e.log.Warn("signed config has already expired", "file", r.path, "notAfter", r.cfg.Spec.NotAfter)
+		}
+	}
+	return nil
+}
+
+// readSignInput reads a file of at most max bytes.
+func readSignInput(path string, max int64) ([]byte, error) {
+	data, err := readUpTo(path, max+1)
+	if err == nil && int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+	}
+	return data, err
+}
+
+// readUpTo reads at most n bytes of a file.
+func readUpTo(path string, n int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, n))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return data, nil
+}
+
+// replaceBundleFile writes a file through a temporary file and a rename, so
+// that a reader (a proxy watching the file) never sees half of it.
+func replaceBundleFile(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if err := errors.Join(werr, f.Chmod(0o644), f.Close()); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
