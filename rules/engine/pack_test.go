@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,9 +145,17 @@ func TestRegoUnitTests(t *testing.T) {
 	if len(results) == 0 {
 		t.Fatal("no Rego unit tests found in the pack")
 	}
+	tested := map[string]int{}
 	for _, r := range results {
+		tested[r.Package]++
 		if !r.Passed {
 			t.Errorf("%s.%s (%s:%d) failed %s", r.Package, r.Name, r.File, r.Line, r.Error)
+		}
+	}
+	// Every rule of the pack has unit tests in <package>_test.
+	for _, r := range newTestEngine(t).Rules() {
+		if tested[r.Package+"_test"] == 0 {
+			t.Errorf("rule %s (package %s) has no Rego unit tests: add %s_test.rego", r.ID, r.Package, strings.TrimPrefix(r.Package, "meshproof."))
 		}
 	}
 }
