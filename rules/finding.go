@@ -150,6 +150,31 @@ type Report struct {
 	Rules []Rule `json:"-"`
 	// Tool is the version of meshproof that made the report.
 	Tool string `json:"-"`
+	// Shard, Inputs and RulePack are set by a sharded check (--shard), so
+	// that the shards' results can be merged and checked against each
+	// other: the part of the inputs this run evaluated, every input file
+	// with its digest, and the digest of the policies that ran.
+	Shard    *Shard      `json:"shard,omitempty"`
+	Inputs   []InputFile `json:"inputs,omitempty"`
+	RulePack string      `json:"rule_pack,omitempty"`
+	// ToolVersion repeats Tool in a sharded check's JSON.
+	ToolVersion string `json:"tool,omitempty"`
+}
+
+// InputFile is an input file and its SHA-256.
+type InputFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// Shard is the part of the inputs one run of a sharded check evaluated.
+type Shard struct {
+	Index int `json:"index"` // 1-based
+	Count int `json:"count"`
+	// Files are the input files this shard owns: only findings on them are
+	// reported.
+	Files []string `json:"files"`
 }
 
 // RuleByID returns the report's rule with an ID, or nil (user policies).

@@ -59,12 +59,38 @@ type Options struct {
 	// Now decides which waivers have expired (time.Now when zero).
 	Now  time.Time
 	Load scanner.LoadOptions
+	// Shard, when set, evaluates only the input files the shard owns (see
+	// Shard.Owns): every shard still reads all inputs, so that the mesh
+	// model and the mesh rules see the whole mesh, but it reports only
+	// findings on its own files.
+	Shard Shard
+}
+
+// Result is a check with what it was computed from.
+type Result struct {
+	Report *rules.Report
+	// Model is the mesh model of every input (all shards' inputs too).
+	Model *mesh.Model
+	// Objects are every object read; Model's references index them.
+	Objects []*scanner.Object
+	// Files are the input files read, in order.
+	Files []string
 }
 
 // Run checks the manifests at opts.Paths. An error means the check could
 // not be completed (unreadable input, a policy that fails to evaluate): the
 // caller must not treat it as a pass.
 func Run(ctx context.Context, opts Options) (*rules.Report, error) {
+	res, err := Analyze(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return res.Report, nil
+}
+
+// Analyze runs the check as Run does and also returns the mesh model and
+// the objects, for reports that need more than the findings.
+func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Engine == nil {
 		return nil, fmt.Errorf("check: no policy engine")
 	}
@@ -89,11 +115,26 @@ func Run(ctx context.Context, opts Options) (*rules.Report, error) {
 		Scope:            cfg.Scope,
 		Now:              now,
 	})
-	findings, err := opts.Engine.Evaluate(ctx, objs, model)
+	evalObjs, own := objs, objs
+	if opts.Shard.Count > 1 {
+		evalObjs, own = make([]*scanner.Object, len(objs)), nil
+		for i, o := range objs {
+			evalObjs[i] = o
+			if opts.Shard.Owns(o.File) {
+				own = append(own, o)
+			} else {
+				evalObjs[i] = skipped(o)
+			}
+		}
+	}
+	findings, err := opts.Engine.Evaluate(ctx, evalObjs, model)
 	if err != nil {
 		return nil, err
 	}
-	findings = append(findings, SchemaFindings(objs)...)
+	if opts.Shard.Count > 1 {
+		findings = slices.DeleteFunc(findings, func(f rules.Finding) bool { return !opts.Shard.Owns(f.File) })
+	}
+	findings = append(findings, SchemaFindings(own)...)
 	rules.SortFindings(findings)
 	waivers := rules.ApplyWaivers(findings, opts.Waivers, now)
 	opts.Baseline.Apply(findings)
@@ -102,7 +143,7 @@ func Run(ctx context.Context, opts Options) (*rules.Report, error) {
 		failOn = rules.DefaultFailOn
 	}
 	sum := rules.Summarize(findings, failOn)
-	sum.Resources = len(objs)
+	sum.Resources = len(own)
 	var applied []rules.Rule
 	for _, r := range Rules(opts.Engine) {
 		if !r.Disabled {
@@ -111,14 +152,24 @@ func Run(ctx context.Context, opts Options) (*rules.Report, error) {
 	}
 	sum.Rules = len(applied)
 	files := map[string]bool{}
+	var fileList []string
 	for _, o := range objs {
+		if !files[o.File] {
+			fileList = append(fileList, o.File)
+		}
 		files[o.File] = true
 	}
-	sum.Files = len(files)
+	sum.Files = 0
+	for f := range files {
+		if opts.Shard.Owns(f) {
+			sum.Files++
+		}
+	}
 	if findings == nil {
 		findings = []rules.Finding{}
 	}
-	return &rules.Report{Findings: findings, Summary: sum, Waivers: waivers, Rules: applied}, nil
+	rep := &rules.Report{Findings: findings, Summary: sum, Waivers: waivers, Rules: applied}
+	return &Result{Report: rep, Model: model, Objects: objs, Files: fileList}, nil
 }
 
 // SchemaFindings validates every object of a kind with a known schema.
