@@ -9,7 +9,10 @@
 // AuthorizationPolicies select workloads by pod-template labels (a
 // root-namespace policy applies mesh-wide); injection follows the namespace
 // labels, the pod label over the deprecated annotation, and never injects
-// hostNetwork pods.
+// hostNetwork pods. For Linkerd it resolves which pods each Server covers
+// and which AuthorizationPolicies (through a Server, an HTTPRoute or the
+// namespace) and ServerAuthorizations authorize each Server, ignoring a
+// policy whose required authentication is missing, as Linkerd does.
 package mesh
 
 import (
@@ -82,6 +85,8 @@ type Model struct {
 	MeshPolicy *Ref `json:"mesh_policy,omitempty"`
 	// MeshMode is the mesh-wide mTLS mode ("PERMISSIVE" when no policy sets one).
 	MeshMode string `json:"mesh_mode"`
+	// Linkerd holds Linkerd's policy resources (see linkerd.go).
+	Linkerd *Linkerd `json:"linkerd"`
 }
 
 // Namespace is a namespace declared in the input or referred to by an object.
@@ -296,6 +301,7 @@ func Build(objs []*scanner.Object, opts Options) *Model {
 		TrustDomain:   cmp.Or(opts.TrustDomain, rules.DefaultTrustDomain),
 		RootNamespace: cmp.Or(opts.RootNamespace, rules.DefaultRootNamespace),
 		Namespaces:    map[string]*Namespace{},
+		Linkerd:       &Linkerd{},
 	}}
 	if b.opts.DefaultNamespace == "" {
 		b.opts.DefaultNamespace = rules.DefaultDefaultNamespace
@@ -403,6 +409,7 @@ type builder struct {
 	pas     []paInput
 	secrets map[string]secret // "namespace/name"
 	byNS    map[string][]int  // workload indices per namespace
+	linkerd linkerdInput
 }
 
 // inNamespace returns the indices of the workloads of ns, or of every
@@ -478,7 +485,9 @@ func (b *builder) add(id int, o *scanner.Object) {
 			b.addWorkload(id, o, path)
 			return
 		}
-		b.addEdge(id, o)
+		if !b.addEdge(id, o) {
+			b.addLinkerd(id, o)
+		}
 	}
 }
 
@@ -703,6 +712,7 @@ func (b *builder) finish() {
 		}
 	}
 	b.finishEdge()
+	b.finishLinkerd()
 }
 
 func applyAuthz(a *Authz, ap *AuthorizationPolicy) {
