@@ -580,3 +580,22 @@ func (g *Graph) Scope(m *Model) []WorkloadScope {
 	}
 	return out
 }
+
+// PortMode is one port of a workload with its effective mTLS mode.
+type PortMode struct {
+	Port     int    `json:"port"`
+	Protocol string `json:"protocol"`
+	// Mode is STRICT, PERMISSIVE, DISABLE, or NONE without an Istio proxy.
+	Mode string `json:"mode"`
+}
+
+// PortModes lists the ports of w as CallGraph sees them (container ports
+// and Service target ports; port 0 when there are none) with their
+// effective mTLS modes.
+func (m *Model) PortModes(w *Workload) []PortMode {
+	var out []PortMode
+	for _, p := range m.workloadPorts(w) {
+		out = append(out, PortMode{Port: p.port, Protocol: p.protocol, Mode: portMode(w, p.port)})
+	}
+	return out
+}
