@@ -435,7 +435,9 @@ func buildScan(s *Scan) (Inventory, Vulnerabilities) {
 func buildWaivers(c *rules.Report) []Waiver {
 	out := []Waiver{}
 	seen := map[string]bool{}
-	key := func(w rules.Waiver) string { return w.Rule + "\x00" + w.Resource + "\x00" + w.Fingerprint + "\x00" + w.Source }
+	key := func(w rules.Waiver) string {
+		return w.Rule + "\x00" + w.Resource + "\x00" + w.Fingerprint + "\x00" + w.Source
+	}
 	for _, ws := range c.Waivers {
 		out = append(out, Waiver{Waiver: ws.Waiver, Status: ws.Status, Matched: ws.Matched})
 		seen[key(ws.Waiver)] = true
