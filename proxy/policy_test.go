@@ -1,0 +1,149 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/meshproof/meshproof/proxy/config"
+)
+
+// configSource lets a test swap the config a reload sees.
+type configSource struct{ c atomic.Pointer[config.Config] }
+
+func (s *configSource) load() (*config.Config, error) {
+	c := s.c.Load()
+	if c == nil {
+		return nil, errors.New("no config")
+	}
+	return c, nil
+}
+
+// TestResumedSessionAfterPolicyChange: a client that holds a session
+// ticket from when it was allowed resumes after the policy changed to deny
+// it; the resumed handshake is refused and nothing reaches the backend.
+func TestResumedSessionAfterPolicyChange(t *testing.T) {
+	p := newPKI(t)
+	files := p.files(t, "server", serverID)
+	be := newBackend(t)
+	cfg := baseConfig(files, serverID, inboundTCP(be.addr(), config.Principal{ID: clientID}))
+	src := &configSource{}
+	src.c.Store(cfg)
+	px := startProxy(t, cfg, Options{LoadConfig: src.load})
+
+	cert := p.ca.SVID(t, clientID).TLS
+	ccfg := clientTLS(&cert)
+	ccfg.ClientSessionCache = tls.NewLRUClientSessionCache(8)
+	for i, wantResume := range []bool{false, true} {
+		c, err := tls.Dial("tcp", px.addr("in"), ccfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte("ping"))
+		c.CloseWrite()
+		b, err := io.ReadAll(c) // also reads the session ticket
+		if err != nil || string(b) != "ping" {
+			t.Fatalf("connection %d: read %q, %v", i, b, err)
+		}
+		if got := c.ConnectionState().DidResume; got != wantResume {
+			t.Fatalf("connection %d: DidResume = %v, want %v", i, got, wantResume)
+		}
+		c.Close()
+	}
+	beConns, beBytes := be.conns.Load(), be.bytes.Load()
+
+	denied := *cfg
+	denied.Spec.Serial = 2
+	denied.Spec.Listeners = []config.Listener{inboundTCP(be.addr(), config.Principal{ID: "spiffe://corp.example/ns/payments/sa/other"})}
+	src.c.Store(&denied)
+	if err := px.Reload(); err != nil {
+		t.Fatal(err)
+	}
+
+	c, err := tls.Dial("tcp", px.addr("in"), ccfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if !c.ConnectionState().DidResume {
+		t.Fatal("the client did not resume: the test does not exercise resumption")
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.Write([]byte("SELECT secret"))
+	b, err := io.ReadAll(c)
+	if err == nil || len(b) != 0 {
+		t.Errorf("resumed connection after the policy change read %q, %v, want a refusal", b, err)
+	}
+	recs := px.log.waitRecords(t, "connection", 3)
+	if r := recs[2]; r["decision"] != "deny" || r["reason"] != ReasonUnauthorized || r["resumed"] != true {
+		t.Errorf("access log = %v, want a denied resumed connection", r)
+	}
+	if n, b := be.conns.Load()-beConns, be.bytes.Load()-beBytes; n != 0 || b != 0 {
+		t.Errorf("backend saw %d more connections, %d more bytes, want 0", n, b)
+	}
+}
+
+// TestPolicyChangeDrainsOpenConnections: a connection open when the policy
+// stops allowing its peer keeps working for the drain timeout, then is
+// closed with reason policy_revoked; an allowed one is untouched.
+func TestPolicyChangeDrainsOpenConnections(t *testing.T) {
+	p := newPKI(t)
+	files := p.files(t, "server", serverID)
+	be := newBackend(t)
+	keptID := "spiffe://corp.example/ns/payments/sa/kept"
+	cfg := baseConfig(files, serverID, inboundTCP(be.addr(), config.Principal{ID: clientID}, config.Principal{ID: keptID}))
+	cfg.Spec.Limits.DrainTimeout = config.Duration(300 * time.Millisecond)
+	src := &configSource{}
+	src.c.Store(cfg)
+	px := startProxy(t, cfg, Options{LoadConfig: src.load})
+
+	dial := func(id string) *tls.Conn {
+		cert := p.ca.SVID(t, id).TLS
+		c, err := tls.Dial("tcp", px.addr("in"), clientTLS(&cert))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		echo(t, c, "hello")
+		return c
+	}
+	revoked, kept := dial(clientID), dial(keptID)
+
+	next := *cfg
+	next.Spec.Serial = 2
+	next.Spec.Listeners = []config.Listener{inboundTCP(be.addr(), config.Principal{ID: keptID})}
+	src.c.Store(&next)
+	changed := time.Now()
+	if err := px.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	echo(t, revoked, "still draining") // within the drain period
+	revoked.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := revoked.Read(make([]byte, 1)); err == nil {
+		t.Fatal("revoked connection still open after the drain timeout")
+	}
+	if el := time.Since(changed); el < 300*time.Millisecond {
+		t.Errorf("revoked connection closed after %v, before the drain timeout", el)
+	}
+	echo(t, kept, "kept")
+	recs := px.log.waitRecords(t, "connection", 1)
+	if recs[0]["close"] != closePolicyRevoked || recs[0]["peer"] != clientID {
+		t.Errorf("access log = %v, want close policy_revoked for %s", recs[0], clientID)
+	}
+}
+
+func echo(t *testing.T, c *tls.Conn, msg string) {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte(msg)); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	b := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, b); err != nil || string(b) != msg {
+		t.Fatalf("echo read %q, %v, want %q", b, err, msg)
+	}
+	c.SetDeadline(time.Time{})
+}
