@@ -33,7 +33,18 @@ type env struct {
 	getenv         func(string) string
 	// stdoutTTY is true when stdout is a terminal.
 	stdoutTTY bool
+	// stderrTTY is true when stderr is a terminal (progress bars go there).
+	stderrTTY bool
+	// level is the log level: warnings by default, errors only with
+	// --quiet, debug with --verbose.
+	level slog.LevelVar
+	// quiet is --quiet: no progress and no warnings, only errors and the report.
+	quiet bool
 }
+
+// progress reports whether long-running commands may draw progress on
+// stderr: only on a terminal, never with --quiet.
+func (e *env) progress() bool { return e.stderrTTY && !e.quiet }
 
 // exitError carries an exit code up from a command.
 type exitError struct{ code int }
@@ -50,6 +61,7 @@ func Main() int {
 		stderr:    os.Stderr,
 		getenv:    os.Getenv,
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	})
 }
 
@@ -60,7 +72,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func run(ctx context.Context, args []string, e *env) int {
-	e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e.level.Set(slog.LevelWarn)
+	e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: &e.level}))
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(e.stdin)
@@ -98,6 +111,20 @@ policies, and exits 0 (pass), 1 (blocking findings) or 2 (could not decide).`,
 		SilenceErrors: true,
 	}
 	root.CompletionOptions.HiddenDefaultCmd = true
+	var verbose bool
+	root.PersistentFlags().BoolVarP(&e.quiet, "quiet", "q", false, "print only the report and errors: no progress, no warnings")
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what is being done (debug messages on stderr)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		switch {
+		case e.quiet && verbose:
+			return errors.New("--quiet and --verbose exclude each other")
+		case e.quiet:
+			e.level.Set(slog.LevelError)
+		case verbose:
+			e.level.Set(slog.LevelDebug)
+		}
+		return nil
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see %s --help)", err, c.CommandPath())
 	})

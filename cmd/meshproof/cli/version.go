@@ -48,9 +48,10 @@ func depVersion(path string) string {
 
 func newVersion(e *env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print meshproof's version and the versions it is built with",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print meshproof's version and the versions it is built with",
+		Example: "  meshproof version",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(e.stdout, "meshproof %s\ngo %s\nopa %s\n", Version(), runtime.Version(), depVersion("github.com/open-policy-agent/opa"))
 			return err
