@@ -25,6 +25,9 @@ func TestDependencyBoundaries(t *testing.T) {
 		// The proxy stays small: none of the heavy dependencies, no gRPC.
 		"proxy/...": {"github.com/open-policy-agent/", "github.com/spf13/cobra", "github.com/anchore/",
 			"github.com/google/go-containerregistry", "google.golang.org/grpc", "github.com/prometheus/", "istio.io/"},
+		"cmd/meshproof-proxy": {"github.com/open-policy-agent/", "github.com/spf13/cobra", "github.com/anchore/",
+			"github.com/google/go-containerregistry", "google.golang.org/grpc", "github.com/prometheus/", "istio.io/",
+			"github.com/meshproof/meshproof/meshgen", "github.com/meshproof/meshproof/rules", "github.com/meshproof/meshproof/scanner"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "-test=false", mod+pkg).CombinedOutput()
