@@ -138,7 +138,8 @@ type OriginTLS struct {
 	CredentialName  string   `yaml:"credentialName,omitempty" json:"credentialName,omitempty"`
 	SNI             string   `yaml:"sni,omitempty" json:"sni,omitempty"`
 	SubjectAltNames []string `yaml:"subjectAltNames,omitempty" json:"subjectAltNames,omitempty"`
-	// Port is the server's TLS port (443).
+	// Port is the server's TLS port (the resource's port for tcp, 443
+	// for http).
 	Port int `yaml:"port,omitempty" json:"port,omitempty"`
 }
 

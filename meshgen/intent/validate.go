@@ -321,6 +321,9 @@ func (v *validator) externals(names map[string]string) {
 					v.fail(fmt.Sprintf("%s.tls.subjectAltNames[%d]", at, j), "%q is not a subject alternative name", san)
 				}
 			}
+			if e.Protocol == TCP {
+				t.Port = cmp.Or(t.Port, e.Port)
+			}
 			t.Port = cmp.Or(t.Port, DefaultTLSPort)
 			v.port(at+".tls.port", t.Port)
 		}
