@@ -235,7 +235,22 @@ func (c *conn) outbound(lim config.Limits) {
 	tc := tls.Client(utc, l.clientTLS(p))
 	c.setUp(tc, utc)
 	utc.SetDeadline(time.Now().Add(time.Duration(lim.HandshakeTimeout)))
-	if err := tc.Handshake(); err != nil {
+	err = tc.Handshake()
+	if err != nil && tc.ConnectionState().DidResume {
+		// A session resumed across a bundle change may no longer verify:
+		// nothing was sent yet, so try once more with a full handshake.
+		utc.Close()
+		if uc, err = d.Dial("tcp", p.spec.Upstream); err == nil {
+			utc = uc.(*net.TCPConn)
+			cfg := l.clientTLS(p)
+			cfg.ClientSessionCache = nil
+			tc = tls.Client(utc, cfg)
+			c.setUp(tc, utc)
+			utc.SetDeadline(time.Now().Add(time.Duration(lim.HandshakeTimeout)))
+			err = tc.Handshake()
+		}
+	}
+	if err != nil {
 		reason, az := handshakeReason(err, nil)
 		c.s.log.Warn("upstream handshake failed", "listener", l.name, "upstream", p.spec.Upstream, "reason", reason, "err", err)
 		c.deny(reason, az)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net"
@@ -216,7 +217,7 @@ func (c *countConn) Read(p []byte) (int, error) {
 // clientTLS is a test client's TLS config: it presents cert (if any) and
 // checks nothing about the server (the server is not under test here).
 func clientTLS(cert *tls.Certificate) *tls.Config {
-	c := &tls.Config{MinVersion: tls.VersionTLS13, InsecureSkipVerify: true}
+	c := &tls.Config{MinVersion: tls.VersionTLS13, InsecureSkipVerify: true, CurvePreferences: []tls.CurveID{tls.X25519}}
 	if cert != nil {
 		c.Certificates = []tls.Certificate{*cert}
 	}
@@ -254,3 +255,5 @@ func metricsText(t *testing.T, s *Server) string {
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
+
+func tlsLeaf(c *tls.Certificate) (*x509.Certificate, error) { return x509.ParseCertificate(c.Certificate[0]) }

@@ -124,7 +124,7 @@ func (l *listener) shutdownHTTP(ctx context.Context) {
 // resumed) and an empty client session cache.
 func (l *listener) resetTLS() {
 	if l.mode == config.Outbound {
-		l.sessions.Store(&tlsSessionCacheBox{tls.NewLRUClientSessionCache(256)})
+		l.sessions.Store(&tlsSessionCacheBox{&sessionCache{s: l.s, lru: tls.NewLRUClientSessionCache(256)}})
 		return
 	}
 	s := l.s
@@ -149,6 +149,7 @@ func (l *listener) resetTLS() {
 	if l.protocol == config.HTTP {
 		c.NextProtos = []string{"http/1.1"}
 	}
+	s.tagTickets(c)
 	l.serverTLS.Store(c)
 }
 
