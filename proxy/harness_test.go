@@ -256,4 +256,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func tlsLeaf(c *tls.Certificate) (*x509.Certificate, error) { return x509.ParseCertificate(c.Certificate[0]) }
+func tlsLeaf(c *tls.Certificate) (*x509.Certificate, error) {
+	return x509.ParseCertificate(c.Certificate[0])
+}

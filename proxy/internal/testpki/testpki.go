@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -67,8 +68,9 @@ func NewCA(t testing.TB, name string) *CA {
 type Leaf struct {
 	// URIs are the URI SANs (usually exactly one SPIFFE ID).
 	URIs []string
-	// DNS are DNS SANs.
+	// DNS and IPs are DNS and IP address SANs.
 	DNS []string
+	IPs []net.IP
 	// NotBefore and NotAfter default to an hour ago and a day from now.
 	NotBefore, NotAfter time.Time
 }
@@ -100,6 +102,7 @@ func (ca *CA) Issue(t testing.TB, l Leaf) *Issued {
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		DNSNames:     l.DNS,
+		IPAddresses:  l.IPs,
 	}
 	for _, u := range l.URIs {
 		p, err := url.Parse(u)
