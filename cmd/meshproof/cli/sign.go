@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"io"
@@ -46,10 +47,12 @@ nothing is written unless all of them are.`,
 	return cmd
 }
 
-func runSign(e *env, keyPath string, files []string) error {
+// loadSigningKey reads a private key file, asking for the password of an
+// encrypted one (see keyPassword).
+func loadSigningKey(e *env, keyPath string) (*ecdsa.PrivateKey, error) {
 	pemData, err := os.ReadFile(keyPath)
 	if err != nil {
-		return fmt.Errorf("--key: %w", err)
+		return nil, fmt.Errorf("--key: %w", err)
 	}
 	var password []byte
 	if signing.Encrypted(pemData) {
@@ -61,12 +64,20 @@ func runSign(e *env, keyPath string, files []string) error {
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("%s is encrypted: %w", keyPath, err)
+			return nil, fmt.Errorf("%s is encrypted: %w", keyPath, err)
 		}
 	}
 	key, err := signing.LoadPrivateKey(pemData, password)
 	if err != nil {
-		return fmt.Errorf("%s: %w", keyPath, err)
+		return nil, fmt.Errorf("%s: %w", keyPath, err)
+	}
+	return key, nil
+}
+
+func runSign(e *env, keyPath string, files []string) error {
+	key, err := loadSigningKey(e, keyPath)
+	if err != nil {
+		return err
 	}
 
 	// Sign everything first, so that a bad file leaves no partial result.
