@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshproof/meshproof/reports/audit"
+	"github.com/meshproof/meshproof/rules"
+	"github.com/meshproof/meshproof/rules/check"
+	"github.com/meshproof/meshproof/rules/engine"
+	"github.com/meshproof/meshproof/rules/mesh"
+	"github.com/meshproof/meshproof/scanner"
+)
+
+type reportFlags struct {
+	out     string
+	config  string
+	waivers string
+}
+
+func newReport(e *env) *cobra.Command {
+	var f reportFlags
+	cmd := &cobra.Command{
+		Use:   "report --out DIR [flags] PATH...",
+		Short: "Write the PCI DSS audit report: index.html, report.pdf, report.json",
+		Long: `Report checks the manifests at PATH (as meshproof check does) and writes the
+PCI DSS v4.0.1 audit report into DIR: index.html (one self-contained page that
+opens from a file with no network and prints well), report.pdf, and report.json
+(schema: docs/schemas/audit-report.json).
+
+The report maps every finding and every passing check to PCI DSS requirements
+(pass, fail, not assessed, not applicable), derives the CDE scope from the
+allowed-call graph, draws the segmentation graph, measures mTLS and
+authorization coverage, lists waivers and the expired ones, and records the
+SHA-256 of every input, the rule pack's digest, the tool version and the time.
+Without an image scan, the software inventory (6.3.2) and vulnerabilities
+(6.3.3) say "not assessed: no image scan was run".
+
+Exit codes: 0 the report was written (whatever it found); 2 it could not be
+(unreadable input, bad flags or config). Nothing is written on error.`,
+		Example: `  meshproof report --out report/ ./k8s
+  meshproof report merge --out report/ shard-*.json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReport(cmd.Context(), e, &f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.out, "out", "", "folder to write index.html, report.pdf and report.json into (required)")
+	fl.StringVar(&f.config, "config", "", "configuration file (default: .meshproof.yaml found by walking up from the working directory)")
+	fl.StringVar(&f.waivers, "waivers", "", "waivers file (default from config)")
+	cmd.MarkFlagRequired("out")
+	cmd.AddCommand(newReportMerge(e))
+	return cmd
+}
+
+// reportSetup reads the configuration, the waivers and builds the engine.
+func reportSetup(ctx context.Context, configPath, waiversPath string) (*rules.Config, *engine.Engine, []rules.Waiver, string, error) {
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	severities, err := cfg.Rules.Severities()
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	eng, err := engine.New(ctx, engine.Options{
+		PolicyPaths: cfg.Policies,
+		Namespaces:  cfg.Namespaces,
+		DataPaths:   cfg.Data,
+		Disable:     cfg.Rules.Disable,
+		Severity:    severities,
+	})
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	var waivers []rules.Waiver
+	if wf := firstNonEmpty(waiversPath, cfg.Waivers); wf != "" {
+		if waivers, err = rules.LoadWaivers(wf); err != nil {
+			return nil, nil, nil, "", err
+		}
+	}
+	digest, err := check.PackDigest(false, cfg.Policies, cfg.Data, cfg.Rules)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	return cfg, eng, waivers, digest, nil
+}
+
+func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) error {
+	if slices.Contains(paths, "-") {
+		return errors.New("report: standard input is not supported: the report records the SHA-256 of every input file")
+	}
+	cfg, eng, waivers, digest, err := reportSetup(ctx, f.config, f.waivers)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	res, err := check.Analyze(ctx, check.Options{Paths: paths, Config: cfg, Engine: eng, Waivers: waivers, Now: now})
+	if err != nil {
+		return err
+	}
+	inputs, err := check.HashInputs(paths, nil)
+	if err != nil {
+		return err
+	}
+	rep := audit.Build(audit.Input{Check: res.Report, Model: res.Model, Objects: res.Objects, Inputs: inputs, RulePack: digest, Tool: Version(), Now: now})
+	return writeReport(ctx, e, f.out, rep)
+}
+
+// writeReport renders every format in memory first, so that an error
+// leaves nothing half-written.
+func writeReport(ctx context.Context, e *env, out string, rep *audit.Report) error {
+	var js, page, pdf bytes.Buffer
+	if err := audit.WriteJSON(&js, rep); err != nil {
+		return err
+	}
+	if err := audit.WriteHTML(ctx, &page, rep); err != nil {
+		return err
+	}
+	if err := audit.WritePDF(ctx, &pdf, rep); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	for name, data := range map[string][]byte{"report.json": js.Bytes(), "index.html": page.Bytes(), "report.pdf": pdf.Bytes()} {
+		if err := replaceBundleFile(filepath.Join(out, name), data); err != nil {
+			return err
+		}
+	}
+	s := rep.Summary.Requirements
+	fmt.Fprintf(e.stdout, "%s: %d requirement(s) pass, %d fail, %d not assessed, %d not applicable; scope %d CDE, %d connected-to workload(s)\nwrote %s\n",
+		strings.ToUpper(rep.Status), s[audit.StatusPass], s[audit.StatusFail], s[audit.StatusNotAssessed], s[audit.StatusNotApplicable],
+		len(rep.Scope.CDE), len(rep.Scope.Connected), strings.Join([]string{filepath.Join(out, "index.html"), filepath.Join(out, "report.pdf"), filepath.Join(out, "report.json")}, ", "))
+	return nil
+}
+
+func newReportMerge(e *env) *cobra.Command {
+	var f reportFlags
+	cmd := &cobra.Command{
+		Use:   "merge --out DIR [flags] SHARD.json...",
+		Short: "Join the JSON results of meshproof check --shard i/n into one audit report",
+		Long: `Merge reads the JSON results of a sharded check (meshproof check --shard i/n -o
+json, one per CI job) and writes one audit report into DIR, as meshproof report
+does. It refuses shards that do not fit together: different shard counts, a
+shard missing or given twice, different rule packs (built-in pack, policies,
+data and rule settings), different input files, or an input owned by two
+shards. It reads the input files again to build the mesh model, and refuses
+them when their SHA-256 differs from what the shards checked.
+
+Exit codes: 0 the report was written; 2 the shards do not fit, or a file
+could not be read.`,
+		Example: `  meshproof check --shard 1/2 -o json ./k8s > shard-1.json   # CI job 1
+  meshproof check --shard 2/2 -o json ./k8s > shard-2.json   # CI job 2
+  meshproof report merge --out report/ shard-*.json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runMerge(cmd.Context(), e, &f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.out, "out", "", "folder to write index.html, report.pdf and report.json into (required)")
+	fl.StringVar(&f.config, "config", "", "configuration file (default: .meshproof.yaml found by walking up from the working directory)")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func runMerge(ctx context.Context, e *env, f *reportFlags, files []string) error {
+	var shards []*rules.Report
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var r rules.Report
+		if err := json.Unmarshal(data, &r); err != nil {
+			return fmt.Errorf("%s: not a check result: %w", p, err)
+		}
+		if r.Shard == nil {
+			return fmt.Errorf("%s: not a sharded check result (run meshproof check --shard i/n -o json)", p)
+		}
+		shards = append(shards, &r)
+	}
+	merged, err := audit.MergeShards(shards)
+	if err != nil {
+		return err
+	}
+	cfg, eng, _, digest, err := reportSetup(ctx, f.config, "")
+	if err != nil {
+		return err
+	}
+	if digest != merged.RulePack {
+		return fmt.Errorf("merge: the shards ran rule pack %s, this configuration gives %s", merged.RulePack, digest)
+	}
+	var paths []string
+	for _, in := range merged.Inputs {
+		paths = append(paths, in.Path)
+	}
+	now, err := inputsUnchanged(merged.Inputs)
+	if err != nil {
+		return err
+	}
+	objs, err := scanner.Load(ctx, paths, scanner.LoadOptions{})
+	if err != nil {
+		return err
+	}
+	model := mesh.Build(objs, mesh.Options{TrustDomain: cfg.TrustDomain, RootNamespace: cfg.RootNamespace, DefaultNamespace: cfg.DefaultNamespace, Scope: cfg.Scope, Now: now})
+	merged.Rules = check.Rules(eng)
+	var names []string
+	for _, s := range shards {
+		names = append(names, fmt.Sprintf("%d/%d", s.Shard.Index, s.Shard.Count))
+	}
+	slices.Sort(names)
+	rep := audit.Build(audit.Input{Check: merged, Model: model, Objects: objs, Inputs: merged.Inputs, RulePack: merged.RulePack, Tool: Version(), Now: now, Shards: names})
+	return writeReport(ctx, e, f.out, rep)
+}
+
+// inputsUnchanged checks that every input still has the digest the shards
+// checked, and returns the time.
+func inputsUnchanged(inputs []rules.InputFile) (time.Time, error) {
+	var paths []string
+	for _, in := range inputs {
+		if in.Path == scanner.StdinName {
+			return time.Time{}, errors.New("merge: a shard read standard input, which cannot be read again")
+		}
+		paths = append(paths, in.Path)
+	}
+	now, err := check.HashInputs(paths, nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for i, in := range inputs {
+		if now[i].SHA256 != in.SHA256 {
+			return time.Time{}, fmt.Errorf("merge: %s changed since the shards checked it (sha256 %s, now %s)", in.Path, in.SHA256, now[i].SHA256)
+		}
+	}
+	return time.Now(), nil
+}
