@@ -46,6 +46,9 @@ type Config struct {
 	Data []string `yaml:"data"`
 	// Waivers is the waivers file.
 	Waivers string `yaml:"waivers"`
+	// CRDs are files or folders of CustomResourceDefinitions that validate
+	// the kinds meshproof has no built-in schema for (Linkerd's).
+	CRDs []string `yaml:"crds"`
 	// Scope declares the PCI scope beyond namespace labels.
 	Scope ScopeConfig `yaml:"scope"`
 	// Rules turns built-in rules off and overrides their severities.
@@ -185,6 +188,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	for i, p := range c.Data {
 		c.Data[i] = resolve(dir, p)
+	}
+	for i, p := range c.CRDs {
+		c.CRDs[i] = resolve(dir, p)
 	}
 	if c.Waivers != "" {
 		c.Waivers = resolve(dir, c.Waivers)

@@ -32,7 +32,9 @@ var SchemaRule = rules.Rule{
 		"tool that skips validation applies it without the setting. Either way the mesh does not " +
 		"enforce what the file says.",
 	Remediation: "Fix the field name or value to match the API reference of the kind " +
-		"(https://istio.io/latest/docs/reference/config/); `meshproof check` prints the path of each problem.",
+		"(https://istio.io/latest/docs/reference/config/); `meshproof check` prints the path of each problem. " +
+		"Kinds without a built-in schema (Linkerd's) are checked against the CustomResourceDefinitions given " +
+		"with --crds (or crds: in .meshproof.yaml, or in the input); without one their schema is not assessed.",
 	Input:   "schema",
 	Package: "scanner/schema",
 }
@@ -59,6 +61,10 @@ type Options struct {
 	// Now decides which waivers have expired (time.Now when zero).
 	Now  time.Time
 	Load scanner.LoadOptions
+	// CRDs are files or folders of CustomResourceDefinitions whose schemas
+	// validate the kinds the built-in schemas do not cover (Linkerd's,
+	// for one). CRDs in the checked input are used too.
+	CRDs []string
 	// Shard, when set, evaluates only the input files the shard owns (see
 	// Shard.Owns): every shard still reads all inputs, so that the mesh
 	// model and the mesh rules see the whole mesh, but it reports only
@@ -104,6 +110,10 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	crds, crdFindings, err := loadCRDs(ctx, opts.CRDs, lo, objs)
+	if err != nil {
+		return nil, err
+	}
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -134,7 +144,8 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Shard.Count > 1 {
 		findings = slices.DeleteFunc(findings, func(f rules.Finding) bool { return !opts.Shard.Owns(f.File) })
 	}
-	findings = append(findings, SchemaFindings(own)...)
+	findings = append(findings, SchemaFindings(own, crds)...)
+	findings = append(findings, slices.DeleteFunc(crdFindings, func(f rules.Finding) bool { return !opts.Shard.Owns(f.File) })...)
 	rules.SortFindings(findings)
 	waivers := rules.ApplyWaivers(findings, opts.Waivers, now)
 	opts.Baseline.Apply(findings)
@@ -172,35 +183,92 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	return &Result{Report: rep, Model: model, Objects: objs, Files: fileList}, nil
 }
 
-// SchemaFindings validates every object of a kind with a known schema.
-func SchemaFindings(objs []*scanner.Object) []rules.Finding {
+// schemaExpected are the API groups of mesh kinds whose objects the rules
+// read: when no schema covers one of their objects, that is reported as not
+// assessed rather than passed over.
+var schemaExpected = map[string]bool{"policy.linkerd.io": true}
+
+// SchemaFindings validates every object of a kind with a known schema: the
+// built-in Istio schemas first, then the CRDs' (nil for none).
+func SchemaFindings(objs []*scanner.Object, crds *schema.CRDs) []rules.Finding {
 	var out []rules.Finding
 	for _, o := range objs {
 		issues, known := schema.Validate(o.APIVersion, o.Kind, o.Body)
 		if !known {
+			issues, known = crds.Validate(o.APIVersion, o.Kind, o.Body)
+		}
+		if !known {
+			if schemaExpected[mesh.Group(o.APIVersion)] {
+				f := schemaFinding(o, nil, fmt.Sprintf("%s %s/%s: whether it matches its API schema cannot be told", o.Kind, o.Namespace, o.Name), "not assessed")
+				f.NotAssessed = fmt.Sprintf("no CustomResourceDefinition for %s %s is in the input or in --crds (meshproof carries Istio's API schemas, not Linkerd's: give it Linkerd's CRDs, such as the output of linkerd install --crds)", o.APIVersion, o.Kind)
+				out = append(out, f)
+			}
 			continue
 		}
 		for _, is := range issues {
-			r := rules.Resource{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
-			key := strings.Join(is.Path, ".") + ": " + is.Message
-			out = append(out, rules.Finding{
-				RuleID:      SchemaRule.ID,
-				Severity:    SchemaRule.Severity,
-				Title:       SchemaRule.Title,
-				Message:     fmt.Sprintf("%s %s: %s", o.Kind, pathString(is.Path), is.Message),
-				Resource:    r,
-				File:        o.File,
-				Line:        o.LineOf(is.Path),
-				PCI:         SchemaRule.PCI,
-				Refs:        []string{},
-				Remediation: SchemaRule.Remediation,
-				Fingerprint: rules.Fingerprint(SchemaRule.ID, r, key),
-				Source:      "schema",
-				Key:         key,
-			})
+			out = append(out, schemaFinding(o, is.Path, fmt.Sprintf("%s %s: %s", o.Kind, pathString(is.Path), is.Message), strings.Join(is.Path, ".")+": "+is.Message))
 		}
 	}
 	return out
+}
+
+// schemaFinding is a SCHEMA-01 finding on o at path.
+func schemaFinding(o *scanner.Object, path []string, msg, key string) rules.Finding {
+	r := rules.Resource{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
+	return rules.Finding{
+		RuleID:      SchemaRule.ID,
+		Severity:    SchemaRule.Severity,
+		Title:       SchemaRule.Title,
+		Message:     msg,
+		Resource:    r,
+		File:        o.File,
+		Line:        o.LineOf(path),
+		PCI:         SchemaRule.PCI,
+		Refs:        []string{},
+		Remediation: SchemaRule.Remediation,
+		Fingerprint: rules.Fingerprint(SchemaRule.ID, r, key),
+		Source:      "schema",
+		Key:         key,
+	}
+}
+
+// isCRD reports whether o is a CustomResourceDefinition.
+func isCRD(o *scanner.Object) bool {
+	return o.Kind == "CustomResourceDefinition" && mesh.Group(o.APIVersion) == "apiextensions.k8s.io"
+}
+
+// loadCRDs collects the CRD schemas of the checked objects and of the CRD
+// files at paths. A CRD in the checked input whose schema cannot be read is
+// a finding on it; in paths, where the user names schemas to check against,
+// anything but a readable CRD is an error.
+func loadCRDs(ctx context.Context, paths []string, lo scanner.LoadOptions, objs []*scanner.Object) (*schema.CRDs, []rules.Finding, error) {
+	crds := schema.NewCRDs()
+	var findings []rules.Finding
+	for _, o := range objs {
+		if !isCRD(o) {
+			continue
+		}
+		if err := crds.Add(o.Body); err != nil {
+			findings = append(findings, schemaFinding(o, []string{"spec"}, fmt.Sprintf("CustomResourceDefinition %s: its schema cannot be used: %v", o.Name, err), "crd"))
+		}
+	}
+	if len(paths) == 0 {
+		return crds, findings, nil
+	}
+	lo.Stdin = nil
+	extra, err := scanner.Load(ctx, paths, lo)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--crds: %w", err)
+	}
+	for _, o := range extra {
+		if !isCRD(o) {
+			return nil, nil, fmt.Errorf("--crds: %s:%d: %s %s is not a CustomResourceDefinition", o.File, o.Line, o.Kind, o.Name)
+		}
+		if err := crds.Add(o.Body); err != nil {
+			return nil, nil, fmt.Errorf("--crds: %s:%d: CustomResourceDefinition %s: %w", o.File, o.Line, o.Name, err)
+		}
+	}
+	return crds, findings, nil
 }
 
 // pathString writes a path as spec.ports[0].name.

@@ -31,6 +31,7 @@ type checkFlags struct {
 	noBuiltin     bool
 	noColor       bool
 	maxDocBytes   int
+	crds          []string
 	shard         string
 }
 
@@ -80,6 +81,7 @@ they cover the same rule pack and no input twice.`,
 	fl.StringArrayVarP(&f.data, "data", "d", nil, "JSON or YAML file or folder merged into data for your policies; repeatable")
 	fl.BoolVar(&f.noBuiltin, "no-builtin", false, "evaluate only your own policies and the schema checks, not the built-in rule pack")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours in text output (also when NO_COLOR is set)")
+	fl.StringArrayVar(&f.crds, "crds", nil, "file or folder of CustomResourceDefinitions whose schemas validate kinds without a built-in schema (Linkerd's); repeatable")
 	fl.IntVar(&f.maxDocBytes, "max-doc-size", scanner.DefaultMaxDocumentBytes, "largest YAML document read, in bytes")
 	fl.StringVar(&f.shard, "shard", "", "evaluate only part i/n of the input files (stable by path), for CI matrices; merge the -o json results with meshproof report merge")
 	return cmd
@@ -177,6 +179,7 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, paths []string) error {
 		Baseline: baseline,
 		Load:     scanner.LoadOptions{MaxDocumentBytes: f.maxDocBytes},
 		Shard:    shard,
+		CRDs:     append(append([]string{}, cfg.CRDs...), f.crds...),
 	})
 	if err != nil {
 		return err
