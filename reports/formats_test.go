@@ -108,19 +108,15 @@ func toolsDir(t *testing.T) string {
 	return d
 }
 
-// TestSARIFValid checks the SARIF output against the official SARIF 2.1.0
-// JSON schema, and with the rule-based checks of Microsoft's SARIF multitool
-// (SARIF1xxx/2xxx: what viewers and GitHub rely on beyond the schema). Both
-// come from the npm package @microsoft/sarif-multitool-linux, which
-// .ci/tools.sh fetches; the test skips with a message without them.
+// TestSARIFValid checks the SARIF output against the SARIF 2.1.0 JSON schema
+// (testdata/schemas), then with the rule-based checks of Microsoft's SARIF
+// multitool (SARIF1xxx/2xxx: what viewers and GitHub rely on beyond the
+// schema), which .ci/tools.sh fetches from npm; that part skips with a
+// message without it.
 func TestSARIFValid(t *testing.T) {
-	tools := toolsDir(t)
-	schemaPath := filepath.Join(tools, "sarif-multitool", "package", "sarif-2.1.0.json")
-	multitool := filepath.Join(tools, "sarif-multitool", "package", "Sarif.Multitool")
-	if _, err := os.Stat(schemaPath); err != nil {
-		t.Skipf("SARIF schema not found (%v): run .ci/tools.sh", err)
-	}
-	rep := exampleReport(t)
+	schemaPath, _ := filepath.Abs(filepath.Join("testdata", "schemas", "sarif-2.1.0.json"))
+	multitool := filepath.Join(toolsDir(t), "sarif-multitool", "package", "Sarif.Multitool")
+	rep := exampleReport(t) // changes to the repository root
 	var buf bytes.Buffer
 	if err := (SARIF{}).Format(&buf, rep); err != nil {
 		t.Fatal(err)
@@ -149,6 +145,9 @@ func TestSARIFValid(t *testing.T) {
 		t.Errorf("SARIF output does not match the SARIF 2.1.0 schema: %v", err)
 	}
 
+	if _, err := os.Stat(multitool); err != nil {
+		t.Skipf("the schema check passed; the SARIF multitool is not installed (%v): run .ci/tools.sh for its rule checks", err)
+	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "meshproof.sarif")
 	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
@@ -189,5 +188,36 @@ func TestSARIFValid(t *testing.T) {
 				t.Logf("SARIF multitool %s: %s %s", r.Level, r.RuleID, strings.TrimSpace(r.Message.Text))
 			}
 		}
+	}
+}
+
+// TestJUnitValid checks the JUnit output against the JUnit XML schema in
+// testdata/schemas with xmllint (Debian package libxml2-utils), and that the
+// check catches a broken document.
+func TestJUnitValid(t *testing.T) {
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("xmllint is not installed (Debian package libxml2-utils; .ci/run installs it): the JUnit schema check did not run")
+	}
+	xsd, _ := filepath.Abs(filepath.Join("testdata", "schemas", "junit.xsd"))
+	var buf bytes.Buffer
+	if err := (JUnit{}).Format(&buf, exampleReport(t)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "meshproof.xml")
+	bad := filepath.Join(dir, "broken.xml")
+	if err := os.WriteFile(good, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	broken := bytes.Replace(buf.Bytes(), []byte("<testcase "), []byte("<testcas "), 1)
+	if err := os.WriteFile(bad, broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(xmllint, "--noout", "--schema", xsd, good).CombinedOutput(); err != nil {
+		t.Errorf("xmllint --schema junit.xsd on the JUnit output: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(xmllint, "--noout", "--schema", xsd, bad).CombinedOutput(); err == nil {
+		t.Errorf("xmllint accepted a JUnit document with a misspelt element:\n%s", out)
 	}
 }
