@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/spiffe/go-spiffe/v2/spiffeid"
 )
 
 var (
@@ -18,7 +19,6 @@ var (
 	labelKeyRE  = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
 	labelValRE  = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`)
 	trustRE     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$`)
-	spiffePath  = regexp.MustCompile(`^(/[A-Za-z0-9._-]+)+$`)
 	methods     = []string{"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
 	protocols   = []string{HTTP, HTTP2, GRPC, TCP, TLS}
 	extProtos   = []string{TCP, HTTP, TLS}
@@ -226,13 +226,15 @@ func (v *validator) host(path, h string, wildcard bool) {
 	}
 }
 
+// spiffeID checks an identity as the proxy and the CA read it (go-spiffe):
+// a workload ID of the intent's trust domain.
 func (v *validator) spiffeID(path, id string) {
-	u, err := url.Parse(id)
-	if err != nil || u.Scheme != "spiffe" || u.Opaque != "" || u.User != nil || u.Port() != "" || u.RawQuery != "" || u.Fragment != "" || !spiffePath.MatchString(u.Path) {
+	sid, err := spiffeid.FromString(id)
+	if err != nil || sid.Path() == "" {
 		v.fail(path, "%q is not a SPIFFE ID (spiffe://<trust domain>/<path>)", id)
 		return
 	}
-	if u.Host != v.in.Spec.TrustDomain {
+	if sid.TrustDomain().Name() != v.in.Spec.TrustDomain {
 		v.fail(path, "%q is outside the trust domain %s", id, v.in.Spec.TrustDomain)
 	}
 }
