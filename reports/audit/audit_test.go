@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +147,27 @@ func TestJSONGolden(t *testing.T) {
 				t.Errorf("report differs from %s (-golden +got):\n%s", path, diff)
 			}
 		})
+	}
+}
+
+// TestRulesCiteCatalogRequirements: every PCI DSS ID a built-in rule cites
+// is described by the report's requirement catalog (else the report would
+// drop the finding's requirement); and the mapping refuses one that is not.
+func TestRulesCiteCatalogRequirements(t *testing.T) {
+	eng, err := engine.New(context.Background(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := check.Rules(eng)
+	if missing := UnmappedPCI(rs); len(missing) > 0 {
+		t.Errorf("rules cite PCI DSS IDs the catalog lacks: %v", missing)
+	}
+	var buf bytes.Buffer
+	if err := MappingMarkdown(&buf, rs); err != nil || !strings.Contains(buf.String(), "| **12.5.2** ") {
+		t.Errorf("MappingMarkdown = %v, output lacks 12.5.2", err)
+	}
+	bad := append(rs, rules.Rule{ID: "X-1", PCI: []string{"99.9"}})
+	if err := MappingMarkdown(io.Discard, bad); err == nil || !strings.Contains(err.Error(), "99.9") {
+		t.Errorf("MappingMarkdown with a rule citing 99.9 = %v, want an error naming it", err)
 	}
 }

@@ -21,6 +21,7 @@ var update = flag.Bool("update", false, "rewrite the generated docs")
 func TestGeneratedDocsCurrent(t *testing.T) {
 	docs := map[string][]string{
 		"rules.md": {"rules", "doc"},
+		"pci.md":   {"rules", "doc", "--pci"},
 	}
 	for file, args := range docs {
 		t.Run(file, func(t *testing.T) {

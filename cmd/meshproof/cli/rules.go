@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshproof/meshproof/reports"
+	"github.com/meshproof/meshproof/reports/audit"
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/rules/check"
 	"github.com/meshproof/meshproof/rules/engine"
@@ -67,19 +68,24 @@ func newRules(e *env) *cobra.Command {
 			return fmt.Errorf("no rule %q (see meshproof rules list)", args[0])
 		},
 	}
+	var pci bool
 	doc := &cobra.Command{
 		Use:     "doc",
-		Short:   "Write the rule reference in Markdown (docs/rules.md)",
-		Example: "  meshproof rules doc > docs/rules.md",
+		Short:   "Write the rule reference (docs/rules.md) or the PCI DSS mapping (docs/pci.md) in Markdown",
+		Example: "  meshproof rules doc > docs/rules.md\n  meshproof rules doc --pci > docs/pci.md",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rs, err := builtinRules(cmd)
 			if err != nil {
 				return err
 			}
+			if pci {
+				return audit.MappingMarkdown(e.stdout, rs)
+			}
 			return reports.RulesMarkdown(e.stdout, rs)
 		},
 	}
+	doc.Flags().BoolVar(&pci, "pci", false, "write the PCI DSS requirement mapping instead of the rule reference")
 	cmd.AddCommand(list, show, doc, newRulesTest(e))
 	return cmd
 }
