@@ -34,12 +34,12 @@ type pki struct {
 	dir string
 }
 
-func newPKI(t *testing.T) *pki {
+func newPKI(t testing.TB) *pki {
 	return &pki{ca: testpki.NewCA(t, "corp.example CA"), dir: t.TempDir()}
 }
 
 // files writes a proxy's certificate, key and bundle under name.
-func (p *pki) files(t *testing.T, name, id string) config.TLSFiles {
+func (p *pki) files(t testing.TB, name, id string) config.TLSFiles {
 	t.Helper()
 	leaf := p.ca.SVID(t, id)
 	f := config.TLSFiles{
@@ -169,7 +169,7 @@ type backend struct {
 	handle func(net.Conn)
 }
 
-func newBackend(t *testing.T) *backend {
+func newBackend(t testing.TB) *backend {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -215,3 +215,12 @@ func ExampleNormalizePath() {
 	// //admin -> "/admin" false
 	// /public/..%2fadmin -> "" true
 }
+
+func ExampleMatcher() {
+	m, _ := Compile([]config.Principal{{Pattern: "spiffe://corp.example/ns/*/sa/reporter"}})
+	fmt.Println(m.Match(spiffeid.RequireFromString("spiffe://corp.example/ns/shop/sa/reporter")))
+	fmt.Println(m.Match(spiffeid.RequireFromString("spiffe://corp.example/ns/shop/sa/api")))
+	// Output:
+	// true
+	// false
+}

@@ -429,3 +429,26 @@ func TestReload(t *testing.T) {
 		t.Errorf("access log file lacks decisions:\n%s", b)
 	}
 }
+
+// TestWatchReloadsConfig: a newly signed config is picked up by the file
+// watcher, without a signal.
+func TestWatchReloadsConfig(t *testing.T) {
+	f := newFixture(t)
+	f.write(f.valid(1, clientID), f.key)
+	args := append(f.args(), "--watch-interval", "20ms")
+	r, code := f.start(args...)
+	if r == nil {
+		t.Fatalf("exit %d", code)
+	}
+	f.write(f.valid(2, clientID, intruderID), f.key)
+	deadline := time.Now().Add(20 * time.Second)
+	for r.srv.Config().Spec.Serial != 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the watcher did not load serial 2")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !f.try(intruderID) {
+		t.Error("serial 2's policy is not enforced")
+	}
+}
