@@ -78,17 +78,17 @@ func TestResumedSessionAfterPolicyChange(t *testing.T) {
 		t.Errorf("resumed connection after the policy change read %q, %v, want a refusal", b, err)
 	}
 	// Records are written as connections finish, in any order.
-	denied := 0
+	refusals := 0
 	for _, r := range px.log.waitRecords(t, "connection", 3) {
 		if r["decision"] == "deny" {
-			denied++
+			refusals++
 			if r["reason"] != ReasonUnauthorized || r["resumed"] != true {
 				t.Errorf("access log = %v, want a denied resumed connection", r)
 			}
 		}
 	}
-	if denied != 1 {
-		t.Errorf("%d denied connections logged, want 1", denied)
+	if refusals != 1 {
+		t.Errorf("%d denied connections logged, want 1", refusals)
 	}
 	if n, b := be.conns.Load()-beConns, be.bytes.Load()-beBytes; n != 0 || b != 0 {
 		t.Errorf("backend saw %d more connections, %d more bytes, want 0", n, b)
