@@ -387,8 +387,9 @@ func TestOpenSSL(t *testing.T) {
 }
 
 // TestCosign checks interoperability with cosign, offline: cosign verifies
-// our bundles (and refuses tampered ones and the wrong key), reads our
-// encrypted keys, and we read keys cosign generates.
+// our bundles of proxy configs and of other files (and refuses tampered
+// files, the wrong key and another predicate type), reads our encrypted
+// keys, and we read keys cosign generates.
 //
 // It runs when COSIGN names a cosign binary. Build one (~5 min) with
 //
@@ -483,5 +484,32 @@ func TestCosign(t *testing.T) {
 	write("db.yaml.sigstore.json", bundle)
 	if out, err := verify("cosign.pub", "db.yaml", signed.PredicateType); err != nil || !strings.Contains(out, "Verified OK") {
 		t.Errorf("cosign verify-blob-attestation with its own key = %v:\n%s", err, out)
+	}
+
+	// Any other file (a report) carries the file predicate; cosign checks
+	// it the same way, with that type.
+	report := []byte("<!doctype html><title>PCI DSS audit report</title>\n")
+	rb, err := signing.Sign(report, "report.html", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("report.html", report)
+	write("report.html.sigstore.json", rb)
+	write("tampered.html", append(bytes.Clone(report), ' '))
+	verifyFile := func(pubFile, file, typ string) (string, error) {
+		return cmd("verify-blob-attestation", "--key", pubFile, "--bundle", "report.html.sigstore.json",
+			"--type", typ, "--insecure-ignore-tlog", file)
+	}
+	if out, err := verifyFile("signing.pub", "report.html", signing.FilePredicateType); err != nil || !strings.Contains(out, "Verified OK") {
+		t.Errorf("cosign verify-blob-attestation of a signed report = %v:\n%s", err, out)
+	}
+	if out, err := verifyFile("signing.pub", "tampered.html", signing.FilePredicateType); err == nil {
+		t.Errorf("cosign verified a tampered report:\n%s", out)
+	}
+	if out, err := verifyFile("other.pub", "report.html", signing.FilePredicateType); err == nil {
+		t.Errorf("cosign verified a report with the wrong key:\n%s", out)
+	}
+	if out, err := verifyFile("signing.pub", "report.html", signed.PredicateType); err == nil {
+		t.Errorf("cosign accepted a report as a proxy config:\n%s", out)
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -20,23 +21,28 @@ func newSign(e *env) *cobra.Command {
 	var keyPath string
 	cmd := &cobra.Command{
 		Use:   "sign --key KEY FILE...",
-		Short: "Sign proxy configs: writes FILE.sigstore.json beside each FILE",
-		Long: `Sign signs each proxy config FILE with the private key KEY and writes a
-Sigstore bundle (v0.3 JSON) to FILE.sigstore.json. The bundle holds a DSSE
-envelope with an in-toto statement: the file's name and SHA-256, and the
-config's name, serial, identity and validity window. meshproof-proxy runs a
-config only when the bundle beside it verifies with a trusted key, and cosign
-verifies it offline:
+		Short: "Sign files (proxy configs, reports): writes FILE.sigstore.json beside each FILE",
+		Long: `Sign signs each FILE with the private key KEY and writes a Sigstore bundle
+(v0.3 JSON) to FILE.sigstore.json. The bundle holds a DSSE envelope with an
+in-toto statement about the file: its name and SHA-256, and a predicate.
+
+A proxy config (kind ProxyConfig) gets the predicate
+https://meshproof.dev/proxy-config/v1 with the config's name, serial, identity
+and validity window; it must be a valid config. meshproof-proxy runs a config
+only when the bundle beside it verifies with a trusted key. Any other file (an
+audit report, an SBOM, a manifest) gets https://meshproof.dev/signed-file/v1
+with its size; the proxy never accepts those. cosign verifies both offline:
 
   cosign verify-blob-attestation --key signing.pub --bundle FILE.sigstore.json \
-    --type https://meshproof.dev/proxy-config/v1 --insecure-ignore-tlog FILE
+    --type <predicate type> --insecure-ignore-tlog FILE
 
 KEY is a key from meshproof keys generate or cosign generate-key-pair; the
 password of an encrypted key comes from $MESHPROOF_PASSWORD, else
-$COSIGN_PASSWORD, else the terminal. Every FILE must be a valid proxy config;
-nothing is written unless all of them are.`,
+$COSIGN_PASSWORD, else the terminal. Nothing is written unless every FILE
+could be signed.`,
 		Example: `  meshproof sign --key signing.key out/proxy/payments-db.yaml
-  MESHPROOF_PASSWORD=... meshproof sign --key signing.key out/proxy/*.yaml`,
+  MESHPROOF_PASSWORD=... meshproof sign --key signing.key out/proxy/*.yaml
+  meshproof sign --key signing.key audit/report.html audit/report.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSign(e, keyPath, args)
@@ -84,28 +90,37 @@ func runSign(e *env, keyPath string, files []string) error {
 	type result struct {
 		path   string
 		bundle []byte
-		cfg    *config.Config
+		cfg    *config.Config // nil for other files
+		size   int
+		sha256 [sha256.Size]byte
 	}
 	var results []result
 	for _, path := range files {
-		data, err := readSignInput(path, config.MaxSize)
+		data, err := readSignInput(path, signing.MaxFileSize)
 		if err != nil {
 			return err
 		}
-		bundle, err := signing.SignConfig(data, filepath.Base(path), key)
-		if err != nil {
-			return err
-		}
-		c, err := config.Parse(data)
-		if err != nil {
+		r := result{path: path, size: len(data), sha256: sha256.Sum256(data)}
+		if signing.IsProxyConfig(data) {
+			if r.bundle, err = signing.SignConfig(data, filepath.Base(path), key); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			if r.cfg, err = config.Parse(data); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+		} else if r.bundle, err = signing.SignFile(data, filepath.Base(path), key); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		results = append(results, result{path, bundle, c})
+		results = append(results, r)
 	}
 	for _, r := range results {
 		out := r.path + signed.BundleSuffix
 		if err := replaceBundleFile(out, r.bundle); err != nil {
 			return err
+		}
+		if r.cfg == nil {
+			fmt.Fprintf(e.stdout, "signed %s: file of %d bytes, sha256:%x -> %s\n", r.path, r.size, r.sha256, out)
+			continue
 		}
 		fmt.Fprintf(e.stdout, "signed %s: %s serial %d, valid until %s -> %s\n",
 			r.path, r.cfg.Metadata.Name, r.cfg.Spec.Serial, r.cfg.Spec.NotAfter.UTC().Format(time.RFC3339), out)
