@@ -163,12 +163,12 @@ func TestSlowloris(t *testing.T) {
 	cfg := baseConfig(p.files(t, "server", serverID), serverID, inboundTCP(be.addr(), config.Principal{ID: clientID}))
 	cfg.Spec.Limits.HandshakeTimeout = config.Duration(300 * time.Millisecond)
 	px := startProxy(t, cfg, Options{})
+	start := time.Now() // before the dial: the server's clock starts at accept
 	c, err := net.Dial("tcp", px.addr("in"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	start := time.Now()
 	hello := []byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03}
 	closed := false
 	for i := 0; i < 200 && !closed; i++ {
