@@ -165,7 +165,8 @@ type backend struct {
 	conns atomic.Int64
 	bytes atomic.Int64
 	wg    sync.WaitGroup
-	// handle, when set, replaces the echo.
+	serve sync.Once
+	// handle, when set (before the first addr call), replaces the echo.
 	handle func(net.Conn)
 }
 
@@ -176,32 +177,38 @@ func newBackend(t testing.TB) *backend {
 		t.Fatal(err)
 	}
 	b := &backend{ln: ln}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			b.conns.Add(1)
-			b.wg.Add(1)
-			go func() {
-				defer b.wg.Done()
-				defer c.Close()
-				if b.handle != nil {
-					b.handle(&countConn{Conn: c, n: &b.bytes})
-					return
-				}
-				n, _ := io.Copy(c, c)
-				b.bytes.Add(n)
-				c.(*net.TCPConn).CloseWrite()
-			}()
-		}
-	}()
 	t.Cleanup(func() { ln.Close() })
 	return b
 }
 
-func (b *backend) addr() string { return b.ln.Addr().String() }
+// addr returns the backend's address and starts serving: set handle
+// before (the first call orders it before every connection).
+func (b *backend) addr() string {
+	b.serve.Do(func() { go b.acceptLoop() })
+	return b.ln.Addr().String()
+}
+
+func (b *backend) acceptLoop() {
+	for {
+		c, err := b.ln.Accept()
+		if err != nil {
+			return
+		}
+		b.conns.Add(1)
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			defer c.Close()
+			if b.handle != nil {
+				b.handle(&countConn{Conn: c, n: &b.bytes})
+				return
+			}
+			n, _ := io.Copy(c, c)
+			b.bytes.Add(n)
+			c.(*net.TCPConn).CloseWrite()
+		}()
+	}
+}
 
 type countConn struct {
 	net.Conn
