@@ -159,6 +159,9 @@ type Proxy struct {
 	// (ISTIO_MUTUAL).
 	CredentialName string    `yaml:"credentialName,omitempty" json:"credentialName,omitempty"`
 	TLS            *TLSFiles `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Admin is the proxy's local metrics and health endpoint
+	// (127.0.0.1:15000).
+	Admin string `yaml:"admin,omitempty" json:"admin,omitempty"`
 }
 
 // Client is a caller outside the mesh (a batch job on a VM) that reaches
@@ -168,6 +171,9 @@ type Client struct {
 	Name     string    `yaml:"name" json:"name"`
 	Identity string    `yaml:"identity,omitempty" json:"identity,omitempty"`
 	TLS      *TLSFiles `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Admin is the proxy's local metrics and health endpoint
+	// (127.0.0.1:15000).
+	Admin string `yaml:"admin,omitempty" json:"admin,omitempty"`
 }
 
 // TLSFiles are where a proxy finds its certificate, key and trust bundle.

@@ -114,7 +114,7 @@ func TestParseDefaults(t *testing.T) {
 		"api.target":      8080,
 		"db.namespace":    "payments",
 		"db.proxy": intent.Proxy{Identity: "spiffe://corp.example/vm/db", Port: 15432, Listen: "0.0.0.0",
-			Forward: "127.0.0.1:5432", TLS: files},
+			Forward: "127.0.0.1:5432", TLS: files, Admin: "127.0.0.1:15000"},
 		"psp.tls":      intent.OriginTLS{CACertificates: "/etc/psp/ca.pem", SNI: "api.psp.example", SubjectAltNames: []string{"api.psp.example"}, Port: 443},
 		"batch":        "spiffe://corp.example/vm/batch",
 		"call ports":   []int{5432},

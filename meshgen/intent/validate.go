@@ -356,6 +356,8 @@ func (v *validator) proxy(at string, e *External) {
 		v.fail(at+".credentialName", "%q is not a Secret name", p.CredentialName)
 	}
 	v.tlsFiles(at+".tls", &p.TLS)
+	p.Admin = cmp.Or(p.Admin, DefaultAdminListen)
+	v.hostPort(at+".admin", p.Admin)
 }
 
 func (e *External) protocolPath(at string) string {
@@ -384,6 +386,8 @@ func (v *validator) clients(names map[string]string) {
 		}
 		ids[c.Identity] = at + ".identity"
 		v.tlsFiles(at+".tls", &c.TLS)
+		c.Admin = cmp.Or(c.Admin, DefaultAdminListen)
+		v.hostPort(at+".admin", c.Admin)
 	}
 	for i := range v.in.Spec.Externals {
 		if p := v.in.Spec.Externals[i].Proxy; p != nil && strings.HasPrefix(p.Identity, "spiffe://"+v.in.Spec.TrustDomain+"/ns/") {

@@ -59,13 +59,13 @@ func Generate(in *intent.Intent, opts Options) ([]Config, error) {
 		if e.Proxy == nil {
 			continue
 		}
-		c := base(e.Name, e.Proxy.Identity, e.Proxy.TLS, opts)
+		c := base(e.Name, e.Proxy.Identity, e.Proxy.TLS, e.Proxy.Admin, opts)
 		c.Spec.Listeners = []config.Listener{inbound(in, e)}
 		out = append(out, Config{Name: e.Name, Config: c})
 	}
 	for i := range in.Spec.Clients {
 		cl := &in.Spec.Clients[i]
-		c := base(cl.Name, cl.Identity, cl.TLS, opts)
+		c := base(cl.Name, cl.Identity, cl.TLS, cl.Admin, opts)
 		for _, call := range in.Spec.Calls {
 			e := in.External(call.To)
 			if call.From != cl.Name || e == nil || e.Proxy == nil {
@@ -101,7 +101,7 @@ func Generate(in *intent.Intent, opts Options) ([]Config, error) {
 	return out, nil
 }
 
-func base(name, identity string, files *intent.TLSFiles, opts Options) *config.Config {
+func base(name, identity string, files *intent.TLSFiles, admin string, opts Options) *config.Config {
 	return &config.Config{
 		APIVersion: config.APIVersion,
 		Kind:       config.Kind,
@@ -119,7 +119,7 @@ func base(name, identity string, files *intent.TLSFiles, opts Options) *config.C
 				MaxLifetime:      config.Duration(config.DefaultMaxLifetime),
 				DrainTimeout:     config.Duration(config.DefaultDrainTimeout),
 			},
-			Admin:     config.Admin{Listen: intent.DefaultAdminListen},
+			Admin:     config.Admin{Listen: admin},
 			AccessLog: config.AccessLog{Path: "stdout"},
 		},
 	}
