@@ -7,32 +7,51 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/meshproof/meshproof/proxy/config"
 )
 
-// httpBackend records what reaches it.
+// httpBackend records what reaches it: requests, and bytes on the wire.
 type httpBackend struct {
 	*httptest.Server
-	mu   sync.Mutex
-	seen []*http.Request
+	mu    sync.Mutex
+	seen  []*http.Request
+	bytes atomic.Int64
+}
+
+// countingListener counts the bytes its connections read.
+type countingListener struct {
+	net.Listener
+	n *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countConn{Conn: c, n: l.n}, nil
 }
 
 func newHTTPBackend(t *testing.T) *httpBackend {
 	b := &httpBackend{}
-	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	b.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		b.mu.Lock()
 		b.seen = append(b.seen, r)
 		b.mu.Unlock()
 		fmt.Fprintf(w, "%s %s %s", r.Method, r.URL.EscapedPath(), body)
 	}))
+	b.Listener = countingListener{Listener: b.Listener, n: &b.bytes}
+	b.Start()
 	t.Cleanup(b.Close)
 	return b
 }
@@ -106,7 +125,7 @@ func TestHTTPRules(t *testing.T) {
 		{"GET", "/admin/../public/x", &ops, 403, ""},
 	}
 	for _, tt := range tests {
-		before := len(be.requests())
+		before, beforeBytes := len(be.requests()), be.bytes.Load()
 		resp, body := rawRequest(t, px.addr("web"), tt.cert, tt.method, tt.target, "X-Forwarded-Client-Cert: By=spiffe://evil;URI=spiffe://corp.example/ns/ops/sa/admin", "X_Forwarded_Client_Cert: spoof")
 		if resp.StatusCode != tt.status {
 			t.Errorf("%s %s = %d %q, want %d", tt.method, tt.target, resp.StatusCode, body, tt.status)
@@ -114,8 +133,8 @@ func TestHTTPRules(t *testing.T) {
 		}
 		seen := be.requests()[before:]
 		if tt.status != 200 {
-			if len(seen) != 0 {
-				t.Errorf("%s %s: refused but %d requests reached the backend", tt.method, tt.target, len(seen))
+			if n := be.bytes.Load() - beforeBytes; len(seen) != 0 || n != 0 {
+				t.Errorf("%s %s: refused but %d requests, %d bytes reached the backend", tt.method, tt.target, len(seen), n)
 			}
 			continue
 		}
@@ -179,7 +198,7 @@ func TestHTTPConnectionLevel(t *testing.T) {
 	if err == nil {
 		t.Error("a peer in no rule got an HTTP response")
 	}
-	if n := len(be.requests()); n != 0 {
-		t.Errorf("%d requests reached the backend", n)
+	if n, b := len(be.requests()), be.bytes.Load(); n != 0 || b != 0 {
+		t.Errorf("%d requests, %d bytes reached the backend", n, b)
 	}
 }
