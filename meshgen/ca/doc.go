@@ -5,9 +5,10 @@
 // Init makes an ECDSA P-256 root: a CA certificate with path length 0 (it
 // signs leaves only) and name constraints, marked critical, that permit
 // URI names of the trust domain alone (not of its subdomains, which are
-// other trust domains), DNS names under it, and no IP addresses. A certificate it signed for another trust domain fails
-// verification everywhere name constraints are enforced (Go's crypto/x509,
-// OpenSSL, BoringSSL in Envoy).
+// other trust domains), DNS names under it, and no IP addresses. A
+// certificate it signed for another trust domain fails verification
+// wherever name constraints are enforced (the tests check Go's crypto/x509
+// and OpenSSL).
 //
 // Issue makes an X.509 SVID as the SPIFFE X.509-SVID specification asks:
 // exactly one URI SAN with the SPIFFE ID, not a CA, key usage digital
