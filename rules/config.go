@@ -53,6 +53,8 @@ type Config struct {
 	Scope ScopeConfig `yaml:"scope"`
 	// Rules turns built-in rules off and overrides their severities.
 	Rules RuleSettings `yaml:"rules"`
+	// Images are the image policies of meshproof scan.
+	Images ImageSettings `yaml:"images"`
 
 	// File is the path the configuration was read from ("" for defaults).
 	File string `yaml:"-"`
@@ -78,6 +80,19 @@ type ScopeSelector struct {
 type WorkloadSelector struct {
 	Namespace   string            `yaml:"namespace"`
 	MatchLabels map[string]string `yaml:"matchLabels"`
+}
+
+// ImageSettings are the image policies of meshproof scan (rules IMG-02,
+// IMG-04 and IMG-05).
+type ImageSettings struct {
+	// AllowedRegistries are the registries (registry.example.com) or
+	// registry/path prefixes (ghcr.io/example-org) images may come from.
+	AllowedRegistries []string `yaml:"allowedRegistries"`
+	// DeniedPackages are package names (openssh-server) or package URL
+	// prefixes (pkg:npm/event-stream) no image may contain.
+	DeniedPackages []string `yaml:"deniedPackages"`
+	// DeniedLicenses are SPDX licence IDs no package of an image may carry.
+	DeniedLicenses []string `yaml:"deniedLicenses"`
 }
 
 // RuleSettings tune the built-in rules.
@@ -177,6 +192,16 @@ func LoadConfig(path string) (*Config, error) {
 	for key, ns := range map[string]string{"rootNamespace": c.RootNamespace, "defaultNamespace": c.DefaultNamespace} {
 		if !dnsLabel.MatchString(ns) {
 			return nil, bad(at(key), "%s %q is not a valid namespace name", key, ns)
+		}
+	}
+	for _, r := range c.Images.AllowedRegistries {
+		if r == "" || strings.Contains(r, "://") || strings.ContainsAny(r, " @") {
+			return nil, bad(nodeLine(&root, "images", "allowedRegistries"), "images.allowedRegistries: %q is not a registry (host[:port]) or registry/path prefix", r)
+		}
+	}
+	for i, p := range c.Images.DeniedPackages {
+		if strings.TrimSpace(p) == "" {
+			return nil, bad(nodeLine(&root, "images", "deniedPackages"), "images.deniedPackages: entry %d is empty", i)
 		}
 	}
 	if _, err := c.Rules.Severities(); err != nil {

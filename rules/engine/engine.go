@@ -748,6 +748,10 @@ func (e *Engine) finding(ref ruleRef, r any, o *scanner.Object, inCDE bool) (rul
 		if inCDE && rule.CDERaise {
 			f.Severity = f.Severity.Raise()
 		}
+		// A result may rate itself (IMG-07 takes the advisory's CVSS rating).
+		if sev, err := rules.ParseSeverity(fmt.Sprint(obj["severity"])); obj != nil && err == nil {
+			f.Severity = sev
+		}
 	} else {
 		userFinding(&f, ref, obj)
 	}

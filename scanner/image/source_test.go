@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/registry"
 
-	"github.com/meshproof/meshproof/scanner/internal/imagetest"
+	"github.com/meshproof/meshproof/scanner/image/imagetest"
 )
 
 var quick = Options{Retries: -1}

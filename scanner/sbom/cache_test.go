@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/meshproof/meshproof/scanner/image"
-	"github.com/meshproof/meshproof/scanner/internal/imagetest"
+	"github.com/meshproof/meshproof/scanner/image/imagetest"
 )
 
 // TestCache: the second run of an unchanged image comes from the cache with

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/meshproof/meshproof/scanner/image"
-	"github.com/meshproof/meshproof/scanner/internal/imagetest"
+	"github.com/meshproof/meshproof/scanner/image/imagetest"
 	"github.com/meshproof/meshproof/scanner/sbom"
 )
 

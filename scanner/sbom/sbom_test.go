@@ -14,7 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/meshproof/meshproof/scanner/image"
-	"github.com/meshproof/meshproof/scanner/internal/imagetest"
+	"github.com/meshproof/meshproof/scanner/image/imagetest"
 )
 
 // pkgID is what the tests compare: the package, its type and its PURL.

@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/meshproof/meshproof/scanner/sbom"
 	"golang.org/x/term"
 )
 
@@ -55,14 +57,18 @@ func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, os.Args[1:], &env{
+	e := &env{
 		stdin:     os.Stdin,
 		stdout:    os.Stdout,
 		stderr:    os.Stderr,
 		getenv:    os.Getenv,
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
-	})
+	}
+	// syft's process-wide logger, set once here (never from libraries); it
+	// follows --quiet and --verbose through e.level.
+	sbom.SetLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: &e.level})))
+	return run(ctx, os.Args[1:], e)
 }
 
 // Run runs meshproof with args and the given streams and returns the exit
@@ -128,6 +134,6 @@ policies, and exits 0 (pass), 1 (blocking findings) or 2 (could not decide).`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see %s --help)", err, c.CommandPath())
 	})
-	root.AddCommand(newCheck(e), newReport(e), newRules(e), newVersion(e), newInit(e), newKeys(e), newSign(e), newVerify(e), newGen(e), newCA(e))
+	root.AddCommand(newCheck(e), newReport(e), newRules(e), newVersion(e), newInit(e), newKeys(e), newSign(e), newVerify(e), newGen(e), newCA(e), newSBOM(e), newScan(e))
 	return root
 }
