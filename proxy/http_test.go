@@ -122,6 +122,8 @@ func TestHTTPRules(t *testing.T) {
 		{"GET", "/PUBLIC/index.html", &client.TLS, 403, ""},
 		{"get", "/public/index.html", &client.TLS, 403, ""},
 		{"GET", "/public%2findex.html", &client.TLS, 400, ""},
+		{"GET", "/public/..;/admin/users", &client.TLS, 400, ""},
+		{"GET", "/public/%c0%ae%c0%ae/admin/users", &client.TLS, 400, ""},
 		{"GET", "/admin/../public/x", &ops, 403, ""},
 	}
 	for _, tt := range tests {
@@ -171,11 +173,11 @@ func TestHTTPRules(t *testing.T) {
 			denied++
 		}
 	}
-	if denied != 13 {
-		t.Errorf("%d denied request records, want 13", denied)
+	if denied != 15 {
+		t.Errorf("%d denied request records, want 15", denied)
 	}
-	if m := metricsText(t, px.Server); !strings.Contains(m, `meshproof_proxy_http_requests_total{listener="web",decision="deny"} 13`) {
-		t.Errorf("metrics lack 13 denied requests:\n%s", m)
+	if m := metricsText(t, px.Server); !strings.Contains(m, `meshproof_proxy_http_requests_total{listener="web",decision="deny"} 15`) {
+		t.Errorf("metrics lack 15 denied requests:\n%s", m)
 	}
 }
 

@@ -3,8 +3,10 @@ package authz
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spiffe/go-spiffe/v2/spiffeid"
 
@@ -227,7 +229,9 @@ var ErrPath = errors.New("path refused")
 // kept with upper-case hex, repeated slashes merged, "." and ".." segments
 // resolved (".." never climbs above "/"). A path that does not start with
 // "/", holds a bad escape, an encoded "/" or "\", a backslash, a NUL or
-// another control character is refused with an error wrapping ErrPath.
+// another control character, invalid UTF-8 once decoded (overlong forms of
+// "." and "/"), or a dot segment with path parameters ("..;") is refused
+// with an error wrapping ErrPath.
 func NormalizePath(escaped string) (string, error) {
 	if !strings.HasPrefix(escaped, "/") {
 		return "", fmt.Errorf("%q does not start with /: %w", escaped, ErrPath)
@@ -263,7 +267,20 @@ func NormalizePath(escaped string) (string, error) {
 			dec.WriteByte(c)
 		}
 	}
-	return removeDotSegments(dec.String()), nil
+	p := dec.String()
+	if raw, err := url.PathUnescape(p); err != nil || !utf8.ValidString(raw) {
+		// Overlong or broken UTF-8 (%c0%ae...) is what old servers read as
+		// dots and slashes.
+		return "", fmt.Errorf("%q is not valid UTF-8 once decoded: %w", escaped, ErrPath)
+	}
+	for _, seg := range strings.Split(p, "/") {
+		// "..;x" is ".." to servlet containers, which drop path
+		// parameters: a dot segment with parameters is refused.
+		if name, _, ok := strings.Cut(seg, ";"); ok && (name == "." || name == "..") {
+			return "", fmt.Errorf("dot segment with parameters in %q: %w", escaped, ErrPath)
+		}
+	}
+	return removeDotSegments(p), nil
 }
 
 // removeDotSegments merges slashes and resolves "." and ".." in p, which

@@ -98,6 +98,13 @@ func TestNormalizePath(t *testing.T) {
 		{in: "/a%zz", refused: true},
 		{in: "/a%2", refused: true},
 		{in: "a/b", refused: true},
+		{in: "/public/..;/admin", refused: true},
+		{in: "/public/.;x/admin", refused: true},
+		{in: "/public/%2e%2e;/admin", refused: true},
+		{in: "/public/%c0%ae%c0%ae/admin", refused: true},
+		{in: "/public/%ff", refused: true},
+		{in: "/x;jsessionid=1", want: "/x;jsessionid=1"},
+		{in: "/caf%C3%A9", want: "/caf%C3%A9"},
 		{in: "", refused: true},
 		{in: "*", refused: true},
 	}
