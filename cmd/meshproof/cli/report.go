@@ -2,10 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +17,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshproof/meshproof/meshgen/signing"
+	"github.com/meshproof/meshproof/proxy/signed"
 	"github.com/meshproof/meshproof/reports/audit"
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/rules/check"
@@ -26,6 +31,7 @@ type reportFlags struct {
 	out     string
 	config  string
 	waivers string
+	key     string
 }
 
 func newReport(e *env) *cobra.Command {
@@ -46,9 +52,15 @@ SHA-256 of every input, the rule pack's digest, the tool version and the time.
 Without an image scan, the software inventory (6.3.2) and vulnerabilities
 (6.3.3) say "not assessed: no image scan was run".
 
+With --key, report.json is signed as meshproof sign signs any file: a Sigstore
+bundle, report.json.sigstore.json, beside it, which meshproof verify (and
+cosign verify-blob-attestation) checks.
+
 Exit codes: 0 the report was written (whatever it found); 2 it could not be
 (unreadable input, bad flags or config). Nothing is written on error.`,
 		Example: `  meshproof report --out report/ ./k8s
+  meshproof report --out report/ --key signing.key ./k8s
+  meshproof verify --key signing.pub report/report.json
   meshproof report merge --out report/ shard-*.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -59,6 +71,7 @@ Exit codes: 0 the report was written (whatever it found); 2 it could not be
 	fl.StringVar(&f.out, "out", "", "folder to write index.html, report.pdf and report.json into (required)")
 	fl.StringVar(&f.config, "config", "", "configuration file (default: .meshproof.yaml found by walking up from the working directory)")
 	fl.StringVar(&f.waivers, "waivers", "", "waivers file (default from config)")
+	fl.StringVar(&f.key, "key", "", "private key that signs report.json (writes report.json.sigstore.json)")
 	cmd.MarkFlagRequired("out")
 	cmd.AddCommand(newReportMerge(e))
 	return cmd
@@ -115,15 +128,27 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 		return err
 	}
 	rep := audit.Build(audit.Input{Check: res.Report, Model: res.Model, Objects: res.Objects, Inputs: inputs, RulePack: digest, Tool: Version(), Now: now})
-	return writeReport(ctx, e, f.out, rep)
+	return writeReport(ctx, e, f.out, f.key, rep)
 }
 
 // writeReport renders every format in memory first, so that an error
 // leaves nothing half-written.
-func writeReport(ctx context.Context, e *env, out string, rep *audit.Report) error {
+func writeReport(ctx context.Context, e *env, out, keyPath string, rep *audit.Report) error {
 	var js, page, pdf bytes.Buffer
 	if err := audit.WriteJSON(&js, rep); err != nil {
 		return err
+	}
+	files := map[string][]byte{}
+	if keyPath != "" {
+		key, err := loadSigningKey(e, keyPath)
+		if err != nil {
+			return err
+		}
+		b, err := signing.SignFile(js.Bytes(), "report.json", key)
+		if err != nil {
+			return fmt.Errorf("sign report.json: %w", err)
+		}
+		files["report.json"+signed.BundleSuffix] = b
 	}
 	if err := audit.WriteHTML(ctx, &page, rep); err != nil {
 		return err
@@ -134,8 +159,19 @@ func writeReport(ctx context.Context, e *env, out string, rep *audit.Report) err
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	for name, data := range map[string][]byte{"report.json": js.Bytes(), "index.html": page.Bytes(), "report.pdf": pdf.Bytes()} {
-		if err := replaceBundleFile(filepath.Join(out, name), data); err != nil {
+	files["report.json"], files["index.html"], files["report.pdf"] = js.Bytes(), page.Bytes(), pdf.Bytes()
+	names := slices.Sorted(maps.Keys(files))
+	// report.json last but one and its signature last: a reader never sees a
+	// signature over a report.json that is not there yet.
+	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(writeOrder(a), writeOrder(b)) })
+	for _, name := range names {
+		if err := replaceBundleFile(filepath.Join(out, name), files[name]); err != nil {
+			return err
+		}
+	}
+	if keyPath == "" {
+		// A signature left from an earlier run would not match this report.
+		if err := os.Remove(filepath.Join(out, "report.json"+signed.BundleSuffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
@@ -144,6 +180,16 @@ func writeReport(ctx context.Context, e *env, out string, rep *audit.Report) err
 		strings.ToUpper(rep.Status), s[audit.StatusPass], s[audit.StatusFail], s[audit.StatusNotAssessed], s[audit.StatusNotApplicable],
 		len(rep.Scope.CDE), len(rep.Scope.Connected), strings.Join([]string{filepath.Join(out, "index.html"), filepath.Join(out, "report.pdf"), filepath.Join(out, "report.json")}, ", "))
 	return nil
+}
+
+func writeOrder(name string) int {
+	switch {
+	case strings.HasSuffix(name, signed.BundleSuffix):
+		return 2
+	case name == "report.json":
+		return 1
+	}
+	return 0
 }
 
 func newReportMerge(e *env) *cobra.Command {
@@ -172,6 +218,7 @@ could not be read.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", "", "folder to write index.html, report.pdf and report.json into (required)")
 	fl.StringVar(&f.config, "config", "", "configuration file (default: .meshproof.yaml found by walking up from the working directory)")
+	fl.StringVar(&f.key, "key", "", "private key that signs report.json (writes report.json.sigstore.json)")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -223,7 +270,7 @@ func runMerge(ctx context.Context, e *env, f *reportFlags, files []string) error
 	}
 	slices.Sort(names)
 	rep := audit.Build(audit.Input{Check: merged, Model: model, Objects: objs, Inputs: merged.Inputs, RulePack: merged.RulePack, Tool: Version(), Now: now, Shards: names})
-	return writeReport(ctx, e, f.out, rep)
+	return writeReport(ctx, e, f.out, f.key, rep)
 }
 
 // inputsUnchanged checks that every input still has the digest the shards
