@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"io"
 	"net/http"
 
 	"github.com/meshproof/meshproof/proxy/metrics"
@@ -118,6 +119,6 @@ func (s *Server) adminHandler() http.Handler {
 }
 
 // WriteMetrics writes the metrics in the Prometheus text format.
-func (s *Server) WriteMetrics(w interface{ Write([]byte) (int, error) }) error {
+func (s *Server) WriteMetrics(w io.Writer) error {
 	return s.met.reg.WriteText(w)
 }
