@@ -135,6 +135,15 @@ func (f *httpFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(cw, "access denied", http.StatusForbidden)
 		return
 	}
+	if r.Header.Get("Upgrade") != "" {
+		// A protocol switch would take the connection out of per-request
+		// authorization: WebSocket and the like need a tcp listener.
+		rec.Decision, rec.Reason = "deny", "upgrade_refused"
+		l.met.denied("upgrade_refused").Inc()
+		cw.Header().Set("Connection", "close")
+		http.Error(cw, "protocol upgrades are not proxied", http.StatusNotImplemented)
+		return
+	}
 	norm, err := authz.NormalizePath(target)
 	if err != nil {
 		rec.Decision, rec.Reason = "deny", "bad_path"

@@ -126,6 +126,10 @@ func TestHTTPRules(t *testing.T) {
 		{"GET", "/public/%c0%ae%c0%ae/admin/users", &client.TLS, 400, ""},
 		{"GET", "/admin/../public/x", &ops, 403, ""},
 	}
+	// A protocol upgrade is refused even on an allowed path.
+	if resp, _ := rawRequest(t, px.addr("web"), &client.TLS, "GET", "/public/ws", "Upgrade: websocket", "Connection: Upgrade"); resp.StatusCode != http.StatusNotImplemented {
+		t.Errorf("upgrade request = %d, want 501", resp.StatusCode)
+	}
 	for _, tt := range tests {
 		before, beforeBytes := len(be.requests()), be.bytes.Load()
 		resp, body := rawRequest(t, px.addr("web"), tt.cert, tt.method, tt.target, "X-Forwarded-Client-Cert: By=spiffe://evil;URI=spiffe://corp.example/ns/ops/sa/admin", "X_Forwarded_Client_Cert: spoof")
@@ -166,18 +170,18 @@ func TestHTTPRules(t *testing.T) {
 			t.Errorf("backend Host = %q", r.Host)
 		}
 	}
-	recs := px.log.waitRecords(t, "request", len(tests))
+	recs := px.log.waitRecords(t, "request", len(tests)+1)
 	denied := 0
 	for _, r := range recs {
 		if r["decision"] == "deny" {
 			denied++
 		}
 	}
-	if denied != 15 {
-		t.Errorf("%d denied request records, want 15", denied)
+	if denied != 16 {
+		t.Errorf("%d denied request records, want 16", denied)
 	}
-	if m := metricsText(t, px.Server); !strings.Contains(m, `meshproof_proxy_http_requests_total{listener="web",decision="deny"} 15`) {
-		t.Errorf("metrics lack 15 denied requests:\n%s", m)
+	if m := metricsText(t, px.Server); !strings.Contains(m, `meshproof_proxy_http_requests_total{listener="web",decision="deny"} 16`) {
+		t.Errorf("metrics lack 16 denied requests:\n%s", m)
 	}
 }
 
