@@ -170,7 +170,9 @@ func TestCheckCatchesBrokenOutput(t *testing.T) {
 	}
 }
 
-func payments(t *testing.T) *intent.Intent {
+func payments(t *testing.T) *intent.Intent { return paymentsB(t) }
+
+func paymentsB(t testing.TB) *intent.Intent {
 	t.Helper()
 	path := filepath.Join("..", "..", "examples", "payments", "intent.yaml")
 	data, err := os.ReadFile(path)
