@@ -114,10 +114,11 @@ func Run(ctx context.Context, args []string, env Env) int {
 	load := func() (*config.Config, error) { return signed.LoadFile(*configPath, keys, opts) }
 	cfg, err := load()
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "meshproof-proxy: config refused: %v\n", err)
-		if signed.Reason(err) == "error" || signed.Reason(err) == "state" {
+		if r := signed.Reason(err); r == "error" || r == "state" { // could not decide
+			fmt.Fprintf(env.Stderr, "meshproof-proxy: %v\n", err)
 			return 2
 		}
+		fmt.Fprintf(env.Stderr, "meshproof-proxy: config refused: %v\n", err)
 		return 1
 	}
 	popts := proxy.Options{

@@ -349,6 +349,7 @@ func TestUsageErrors(t *testing.T) {
 		{"--bogus"},
 		{"--config", f.cfgPath, "--trust-key", f.keyFile, "extra"},
 		{"--config", filepath.Join(f.dir, "missing.yaml"), "--trust-key", f.keyFile, "--state", f.state},
+		{"--config", f.cfgPath, "--trust-key", f.keyFile, "--state", filepath.Join(f.dir, "no-such-dir", "state.json")},
 	} {
 		var stderr bytes.Buffer
 		if code := Run(context.Background(), args, Env{Stdout: io.Discard, Stderr: &stderr}); code != 2 {
