@@ -58,6 +58,7 @@ type conn struct {
 	decision    string // allow or deny
 	denyReason  string
 	revoked     string // why a policy change withdrew the permission
+	removed     bool   // its listener is gone: the drain cannot be cancelled
 	drainTimer  *time.Timer
 	watchdog    *time.Timer
 }
@@ -348,7 +349,7 @@ func (c *conn) recheck(drain time.Duration) bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.done {
+	if c.done || c.removed {
 		return false
 	}
 	if d == nil {
@@ -376,7 +377,7 @@ func (c *conn) startDrain(drain time.Duration, reason string) {
 	if c.drainTimer != nil {
 		c.drainTimer.Stop()
 	}
-	c.revoked = reason
+	c.revoked, c.removed = reason, true
 	c.drainTimer = time.AfterFunc(drain, func() { c.terminate(reason, false) })
 }
 

@@ -156,3 +156,47 @@ func echo(t *testing.T, c *tls.Conn, msg string) {
 	}
 	c.SetDeadline(time.Time{})
 }
+
+// TestRemovedListenerDrains: a config without the listener stops it from
+// accepting; its open connections are closed after the drain timeout.
+func TestRemovedListenerDrains(t *testing.T) {
+	p := newPKI(t)
+	files := p.files(t, "server", serverID)
+	be := newBackend(t)
+	cfg := baseConfig(files, serverID, inboundTCP(be.addr(), config.Principal{ID: clientID}))
+	src := &configSource{}
+	src.c.Store(cfg)
+	px := startProxy(t, cfg, Options{LoadConfig: src.load})
+	addr := px.addr("in")
+	cert := p.ca.SVID(t, clientID).TLS
+	c, err := tls.Dial("tcp", addr, clientTLS(&cert))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	echo(t, c, "before")
+
+	next := *cfg
+	next.Spec.Serial = 2
+	other := inboundTCP(be.addr(), config.Principal{ID: clientID})
+	other.Name = "other"
+	next.Spec.Listeners = []config.Listener{other}
+	src.c.Store(&next)
+	if err := px.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if px.Addr("in") != nil || px.Addr("other") == nil {
+		t.Fatal("listeners not swapped")
+	}
+	echo(t, c, "draining")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("connection of a removed listener still open after the drain timeout")
+	}
+	if r := px.log.waitRecords(t, "connection", 1)[0]; r["close"] != closeListenerRemoved {
+		t.Errorf("access log = %v, want close %s", r, closeListenerRemoved)
+	}
+	if got, err := roundTrip(px.addr("other"), clientTLS(&cert), "new"); err != nil || got != "new" {
+		t.Errorf("the new listener: %q, %v", got, err)
+	}
+}
