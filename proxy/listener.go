@@ -84,6 +84,14 @@ func (l *listener) acceptLoop() {
 	}
 }
 
+// discard closes a listener that was bound but never served.
+func (l *listener) discard() {
+	l.closeListener()
+	if l.front != nil {
+		l.front.srv.Close()
+	}
+}
+
 func (l *listener) closeListener() {
 	if !l.closed.Swap(true) {
 		l.ln.Close()

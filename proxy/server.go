@@ -127,7 +127,7 @@ func (s *Server) Start() error {
 		l, err := s.newListener(lc)
 		if err != nil {
 			for _, b := range bound {
-				b.ln.Close()
+				b.discard()
 			}
 			return fmt.Errorf("start proxy: %w", err)
 		}
@@ -137,7 +137,7 @@ func (s *Server) Start() error {
 		ln, err := net.Listen("tcp", cfg.Spec.Admin.Listen)
 		if err != nil {
 			for _, b := range bound {
-				b.ln.Close()
+				b.discard()
 			}
 			return fmt.Errorf("start proxy: admin: %w", err)
 		}
@@ -284,7 +284,7 @@ func (s *Server) applyConfig(cfg *config.Config, m *material) error {
 	var added []*listener
 	undo := func() {
 		for _, l := range added {
-			l.ln.Close()
+			l.discard()
 		}
 	}
 	for _, lc := range cfg.Spec.Listeners {
