@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 
@@ -78,5 +79,39 @@ func TestBrokenFilesKeepOldState(t *testing.T) {
 	}
 	if got := served(); !bytes.Equal(got, other.Cert.Raw) {
 		t.Error("a good reload did not switch the certificate")
+	}
+}
+
+// TestRefusedConfigReloadIsAllOrNothing: a new config whose new listener
+// cannot bind changes nothing, not even the policy of the kept listener.
+func TestRefusedConfigReloadIsAllOrNothing(t *testing.T) {
+	p := newPKI(t)
+	files := p.files(t, "server", serverID)
+	be := newBackend(t)
+	cfg := baseConfig(files, serverID, inboundTCP(be.addr(), config.Principal{ID: clientID}))
+	src := &configSource{}
+	src.c.Store(cfg)
+	px := startProxy(t, cfg, Options{LoadConfig: src.load})
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+
+	next := *cfg
+	next.Spec.Serial = 2
+	extra := inboundTCP(be.addr(), config.Principal{ID: clientID})
+	extra.Name, extra.Listen = "extra", busy.Addr().String()
+	next.Spec.Listeners = []config.Listener{inboundTCP(be.addr(), config.Principal{ID: "spiffe://corp.example/ns/x/sa/y"}), extra}
+	src.c.Store(&next)
+	if err := px.Reload(); err == nil {
+		t.Fatal("Reload() with an unbindable listener = nil, want an error")
+	}
+	if px.Config().Spec.Serial != 1 || px.Addr("extra") != nil {
+		t.Errorf("serial %d, extra listener %v after a refused reload", px.Config().Spec.Serial, px.Addr("extra"))
+	}
+	cert := p.ca.SVID(t, clientID).TLS
+	if got, err := roundTrip(px.addr("in"), clientTLS(&cert), "still allowed"); err != nil || got != "still allowed" {
+		t.Errorf("the old policy is gone after a refused reload: %q, %v", got, err)
 	}
 }
