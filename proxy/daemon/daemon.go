@@ -127,6 +127,13 @@ func Run(ctx context.Context, args []string, env Env) int {
 		WatchFiles:    []string{*configPath, *configPath + signed.BundleSuffix},
 		WatchInterval: *watch,
 	}
+	// The access log's stdout and stderr are the command's own streams.
+	switch cfg.Spec.AccessLog.Path {
+	case "", "stdout":
+		popts.AccessLog = env.Stdout
+	case "stderr":
+		popts.AccessLog = env.Stderr
+	}
 	if *watch == 0 {
 		popts.WatchInterval = -1
 	}

@@ -106,3 +106,41 @@ func TestRunInProcess(t *testing.T) {
 		})
 	}
 }
+
+// TestDemo runs meshproof demo: check on the shipped mistakes, keys, the dev
+// CA, gen, check on the result, verify, two proxies carrying a request over
+// mTLS on loopback, and the signed report.
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole demo")
+	}
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), []string{"demo", "--dir", dir}, nil, &stdout, &stderr)
+	out := stdout.String()
+	if code != ExitOK {
+		t.Fatalf("meshproof demo = exit %d\n%s\n%s", code, out, stderr.String())
+	}
+	for _, want := range []string{
+		"FAIL", // the mistakes
+		"PASS nothing at or above LOW",
+		"OK   out/proxy/payments-db.yaml",
+		"payments-db: SELECT count(*) FROM charges;",
+		`"peer":"spiffe://corp.example/vm/settlement","decision":"allow"`,
+		"OK   report/report.json",
+		"DEMO PASSED",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, f := range []string{"report/index.html", "report/report.pdf", "report/report.json.sigstore.json", "out/proxy/settlement.yaml.sigstore.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("demo did not write %s: %v", f, err)
+		}
+	}
+	// A folder in use is refused.
+	if code := Run(context.Background(), []string{"demo", "--dir", dir}, nil, &stdout, &stderr); code != ExitError {
+		t.Errorf("meshproof demo on a non-empty folder = exit %d, want 2", code)
+	}
+}

@@ -134,6 +134,6 @@ policies, and exits 0 (pass), 1 (blocking findings) or 2 (could not decide).`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w (see %s --help)", err, c.CommandPath())
 	})
-	root.AddCommand(newCheck(e), newReport(e), newRules(e), newVersion(e), newInit(e), newKeys(e), newSign(e), newVerify(e), newGen(e), newCA(e), newSBOM(e), newScan(e))
+	root.AddCommand(newCheck(e), newReport(e), newRules(e), newVersion(e), newInit(e), newDemo(e), newKeys(e), newSign(e), newVerify(e), newGen(e), newCA(e), newSBOM(e), newScan(e))
 	return root
 }
