@@ -359,7 +359,7 @@ func (b *builder) finishEdge() {
 			se.TLSByPort = append(se.TLSByPort, pt)
 		}
 		for ai, ap := range m.AuthorizationPolicies {
-			if egressPolicyFor(ap, se) {
+			if egressPolicyFor(m, ap, se) {
 				se.Egress = append(se.Egress, ai)
 			}
 		}
@@ -372,6 +372,51 @@ func (b *builder) finishEdge() {
 			}
 		}
 	}
+}
+
+// onEgressGateway reports whether ap selects an egress gateway for se: the
+// pods labelled istio=egressgateway (the default installation), or those of
+// a Gateway resource whose servers serve one of se's hosts, by the Gateway's
+// selector or by the gateway workloads in the input.
+func (m *Model) onEgressGateway(ap *AuthorizationPolicy, se *ServiceEntry) bool {
+	if ap.Selector["istio"] == "egressgateway" {
+		return true
+	}
+	if len(ap.Selector) == 0 {
+		return false
+	}
+	for _, g := range m.Gateways {
+		if len(g.Selector) == 0 || !servesAny(g, se.Hosts) {
+			continue
+		}
+		if subset(g.Selector, ap.Selector) || subset(ap.Selector, g.Selector) {
+			return true
+		}
+		for _, wi := range g.Workloads {
+			if slices.Contains(ap.Workloads, wi) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// servesAny reports whether a Gateway's servers list one of hosts (as
+// host or namespace/host, or a wildcard covering it).
+func servesAny(g *Gateway, hosts []string) bool {
+	for _, srv := range list(get(g.Spec, "servers")) {
+		for _, gh := range strings_(get(srv, "hosts")) {
+			if _, h, ok := strings.Cut(gh, "/"); ok {
+				gh = h
+			}
+			for _, h := range hosts {
+				if hostCovers(gh, h) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func isSubset(path []string) bool { return len(path) > 1 && path[1] == "subsets" }
@@ -390,7 +435,7 @@ func containsHost(hosts []string, h string) bool { return slices.Contains(hosts,
 // egressPolicyFor reports whether an ALLOW AuthorizationPolicy restricts who
 // may call a ServiceEntry: one that targets it with targetRefs, or one on an
 // egress gateway whose rules name its hosts, both with source identities.
-func egressPolicyFor(ap *AuthorizationPolicy, se *ServiceEntry) bool {
+func egressPolicyFor(m *Model, ap *AuthorizationPolicy, se *ServiceEntry) bool {
 	if ap.Action != "ALLOW" || ap.DryRun {
 		return false
 	}
@@ -423,7 +468,7 @@ func egressPolicyFor(ap *AuthorizationPolicy, se *ServiceEntry) bool {
 			}
 		}
 	}
-	if !targets && !(names && ap.Selector["istio"] == "egressgateway") {
+	if !targets && !(names && m.onEgressGateway(ap, se)) {
 		return false
 	}
 	for _, r := range list(ap.Spec["rules"]) {
