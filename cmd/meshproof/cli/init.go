@@ -21,6 +21,7 @@ type initFlags struct {
 	rootNamespace string
 	failOn        string
 	cde           []string
+	registries    []string
 	ci            string
 	paths         string
 }
@@ -112,6 +113,16 @@ policies: []
 # Accepted findings, each with an owner, a reason and an expiry date.
 waivers: ./{{.Waivers}}
 
+# Image policies of meshproof scan: where images may come from, and what no
+# image may contain (package names or purl prefixes; SPDX licence IDs).
+images:
+  allowedRegistries: [{{.Registries}}]
+  deniedPackages: []
+  #  - openssh-server
+  #  - pkg:npm/event-stream
+  deniedLicenses: []
+  #  - AGPL-3.0-only
+
 # Built-in rules: turn some off, or re-rate them.
 rules:
   disable: []
@@ -141,13 +152,14 @@ func newInit(e *env) *cobra.Command {
 		Use:   "init [flags]",
 		Short: "Write a commented .meshproof.yaml and an empty waivers file, and print the CI snippet",
 		Long: `Init writes a commented .meshproof.yaml (trust domain, root namespace,
-threshold, PCI scope, policies, waivers, rule settings) and an empty
+threshold, PCI scope, policies, waivers, image policies with the allowed
+registries, rule settings) and an empty
 ` + waiversFileName + ` into --dir, then prints the snippet that runs meshproof
 in your CI system (--ci: github, gitlab, jenkins or pre-commit).
 
 It never overwrites: when either file exists, it writes nothing and exits 2.`,
 		Example: `  meshproof init
-  meshproof init --cde payments --cde vault --trust-domain corp.example
+  meshproof init --cde payments --cde vault --trust-domain corp.example --registry registry.corp.example
   meshproof init --ci gitlab --paths deploy/k8s`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runInit(e, &f) },
@@ -158,6 +170,7 @@ It never overwrites: when either file exists, it writes nothing and exits 2.`,
 	fl.StringVar(&f.rootNamespace, "root-namespace", f.rootNamespace, "Istio's root namespace")
 	fl.StringVar(&f.failOn, "fail-on", f.failOn, "lowest severity that fails the check")
 	fl.StringArrayVar(&f.cde, "cde", nil, "namespace in the cardholder data environment; repeatable")
+	fl.StringArrayVar(&f.registries, "registry", nil, "registry (or registry/path prefix) images may come from; repeatable")
 	fl.StringVar(&f.paths, "paths", "k8s", "folder of your manifests, for the CI snippet")
 	fl.StringVar(&f.ci, "ci", f.ci, "CI system to print the snippet for: "+strings.Join(ciNames(), ", "))
 	return cmd
@@ -186,6 +199,7 @@ func runInit(e *env, f *initFlags) error {
 		"RootNamespace": f.rootNamespace,
 		"FailOn":        strings.ToLower(f.failOn),
 		"CDE":           strings.Join(f.cde, ", "),
+		"Registries":    strings.Join(f.registries, ", "),
 		"Waivers":       waiversFileName,
 	}); err != nil {
 		return err
