@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,6 +65,21 @@ func TestGitHubAction(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	examples, _ := filepath.Abs(filepath.Join("..", "..", "examples", "payments"))
+	// A manifest without images, and a root filesystem with one Debian
+	// package, for the scan; the report goes to reportDir.
+	noImages := filepath.Join(t.TempDir(), "settings.yaml")
+	if err := os.WriteFile(noImages, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {a: b}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rootfs := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(rootfs, "var", "lib", "dpkg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	status := "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.13.dfsg-1\nDescription: compression library\n\n"
+	if err := os.WriteFile(filepath.Join(rootfs, "var", "lib", "dpkg", "status"), []byte(status), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reportDir := filepath.Join(t.TempDir(), "report")
 	broken := filepath.Join(t.TempDir(), "broken.yaml")
 	if err := os.WriteFile(broken, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [x\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -82,6 +98,8 @@ func TestGitHubAction(t *testing.T) {
 		{"passing", map[string]string{"paths": filepath.Join(examples, "compliant")}, 0, "0", 0, "PASS"},
 		{"threshold", map[string]string{"paths": filepath.Join(examples, "mistakes"), "fail-on": "critical", "annotations": "false"}, 0, "1", 1, "FAIL"},
 		{"unreadable input", map[string]string{"paths": broken}, 2, "2", -1, "::error title=meshproof::meshproof check could not check"},
+		{"scan and report", map[string]string{"paths": noImages, "scan": "true", "images": "dir:" + rootfs, "report": "true", "report-dir": reportDir}, 0, "0", 1, "IMG-03"},
+		{"scan that cannot reach its images", map[string]string{"paths": filepath.Join(examples, "compliant"), "scan": "true", "upload-sarif": "false"}, 0, "0", -1, "::error title=meshproof::meshproof scan could not scan every image"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,6 +145,9 @@ func TestGitHubAction(t *testing.T) {
 				if st.Uses != "" || st.Name == "Install meshproof" {
 					continue // third-party actions, and the release install this test replaces
 				}
+				if st.If != "" && !evalIf(t, st.If, inputs) {
+					continue
+				}
 				if st.Shell != "bash" {
 					t.Fatalf("step %q: shell %q, want bash", st.Name, st.Shell)
 				}
@@ -168,6 +189,18 @@ func TestGitHubAction(t *testing.T) {
 					break // the runner stops at a failing step
 				}
 			}
+			if tt.inputs["report"] == "true" {
+				for _, f := range []string{"index.html", "report.pdf", "report.json"} {
+					if _, err := os.Stat(filepath.Join(tt.inputs["report-dir"], f)); err != nil {
+						t.Errorf("the report step wrote no %s: %v", f, err)
+					}
+				}
+			}
+			if tt.inputs["scan"] == "true" && gate >= 0 {
+				if got := outputs["scan"]["exit-code"]; got != strconv.Itoa(gate) {
+					t.Errorf("scan exit-code output = %q, want %d (the gate's)", got, gate)
+				}
+			}
 			if gate != tt.gateExit {
 				t.Errorf("gate exit = %d, want %d\n%s", gate, tt.gateExit, log.String())
 			}
@@ -181,6 +214,21 @@ func TestGitHubAction(t *testing.T) {
 			t.Errorf("output %s = %q, want an expression", name, o.Value)
 		}
 	}
+}
+
+var inputIsTrue = regexp.MustCompile(`^\$\{\{\s*inputs\.([a-z-]+) == 'true'\s*\}\}$`)
+
+// evalIf evaluates the if: of a shell step, which may only test an input.
+func evalIf(t *testing.T, cond string, inputs map[string]string) bool {
+	m := inputIsTrue.FindStringSubmatch(cond)
+	if m == nil {
+		t.Fatalf("if: %q is not of the form ${{ inputs.X == 'true' }} this test evaluates", cond)
+	}
+	v, ok := inputs[m[1]]
+	if !ok {
+		t.Fatalf("if: %q names an undeclared input", cond)
+	}
+	return v == "true"
 }
 
 // readOutputs parses a GITHUB_OUTPUT file of name=value lines.
