@@ -5,22 +5,17 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"io"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
-
-	"github.com/goccy/go-graphviz"
 
 	"github.com/meshproof/meshproof/rules/mesh"
 )
 
-// The segmentation graph as SVG: Graphviz's dot (compiled to WebAssembly,
-// run in-process by go-graphviz) lays it out; the SVG is drawn here from
-// the positions, with presentation attributes only (no CSS, no markers, no
-// external references), so that it renders the same inline in HTML, from a
-// file, in print and in the PDF.
+// The segmentation graph as SVG: layout.go lays it out (gonum's
+// force-directed layout orders it, in layers from left to right); the SVG
+// is drawn here from the positions, with presentation attributes only (no
+// CSS, no markers, no external references), so that it renders the same
+// inline in HTML, from a file, in print and in the PDF.
 
 // Colours of the graph.
 const (
@@ -58,7 +53,9 @@ type graphEdge struct {
 // SVG lays out and draws the segmentation graph. Parallel calls between
 // two nodes share one arrow labelled with every port, protocol and mTLS
 // mode; the arrow takes the colour of the weakest mode. Workloads are
-// grouped by namespace; the CDE is red, connected-to workloads yellow.
+// grouped by namespace, namespaces with CDE workloads outlined in red; the
+// CDE workloads are red, connected-to workloads yellow. Callers outside
+// the input stand in the first column.
 func SVG(ctx context.Context, rep *Report) ([]byte, error) {
 	seg := rep.Segmentation
 	derived := map[string]string{}
@@ -91,165 +88,191 @@ func SVG(ctx context.Context, rep *Report) ([]byte, error) {
 		}
 		used[e.From], used[e.To] = true, true
 	}
-
-	gv, err := graphviz.New(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("graph layout: %w", err)
-	}
-	defer gv.Close()
-	g, err := gv.Graph()
-	if err != nil {
-		return nil, fmt.Errorf("graph layout: %w", err)
-	}
-	defer g.Close()
-	g.SetRankDir("LR")
-	g.Set("nodesep", "0.3")
-	g.Set("ranksep", "1.1")
-	g.Set("fontname", "Helvetica")
-	g.Set("fontsize", "11")
-	clusters := map[string]*graphviz.Graph{}
-	type placed struct {
-		node  *graphviz.Node
-		gn    *mesh.GraphNode
-		lines []string
-	}
-	var nodes []placed
-	nodeByID := map[string]*graphviz.Node{}
-	for i, n := range seg.Nodes {
+	var nodes []*lnode
+	gnodes := map[*lnode]*mesh.GraphNode{}
+	known := map[string]bool{}
+	cde := map[string]bool{}
+	for _, n := range seg.Nodes {
 		if n.Kind != mesh.NodeWorkload && !used[n.ID] {
 			continue // an unused pseudo caller
 		}
-		parent := g
-		if n.Kind == mesh.NodeWorkload {
-			c := clusters[n.Namespace]
-			if c == nil {
-				c, err = g.CreateSubGraphByName("cluster_" + strconv.Itoa(len(clusters)))
-				if err != nil {
-					return nil, fmt.Errorf("graph layout: %w", err)
-				}
-				c.Set("label", "namespace "+n.Namespace)
-				c.Set("fontname", "Helvetica")
-				c.Set("fontsize", "11")
-				clusters[n.Namespace] = c
-			}
-			parent = c
-		}
-		gn, err := parent.CreateNodeByName("n" + strconv.Itoa(i))
-		if err != nil {
-			return nil, fmt.Errorf("graph layout: %w", err)
-		}
 		lines := nodeLines(n)
-		gn.SetShape("box")
-		gn.SetFontName("Helvetica")
-		gn.SetFontSize(10)
-		gn.SetLabel(strings.Join(lines, "\n"))
-		// Graphviz estimates text widths with its own metrics: leave room
-		// for the wider fonts of browsers.
-		longest := 0
+		w := 0.0
 		for _, l := range lines {
-			longest = max(longest, len(l))
+			w = max(w, textWidth(l, nodeFont))
 		}
-		gn.Set("width", strconv.FormatFloat((float64(longest)*6.2+18)/72, 'f', 2, 64))
-		gn.Set("height", "0.55")
-		nodes = append(nodes, placed{gn, n, lines})
-		nodeByID[n.ID] = gn
-	}
-	type laid struct {
-		edge *graphviz.Edge
-		ge   *graphEdge
-	}
-	var laidEdges []laid
-	for i, ge := range edges {
-		e, err := g.CreateEdgeByName("e"+strconv.Itoa(i), nodeByID[ge.from], nodeByID[ge.to])
-		if err != nil {
-			return nil, fmt.Errorf("graph layout: %w", err)
+		ln := &lnode{id: n.ID, lines: lines, w: w + 16, h: nodeHeight}
+		nodes = append(nodes, ln)
+		gnodes[ln] = n
+		known[n.ID] = true
+		if n.Kind == mesh.NodeWorkload && derived[n.ID] == mesh.ScopeCDE {
+			cde[n.Namespace] = true
 		}
-		e.SetLabel(strings.Join(ge.labels, "\n"))
-		e.SetFontName("Helvetica")
-		e.SetFontSize(9)
-		laidEdges = append(laidEdges, laid{e, ge})
 	}
-	// Rendering as dot attaches the layout's positions to the objects.
-	if err := gv.Render(ctx, g, "dot", io.Discard); err != nil {
-		return nil, fmt.Errorf("graph layout: %w", err)
+	// An edge whose end is not a node of the graph cannot be drawn.
+	edges = slices.DeleteFunc(edges, func(e *graphEdge) bool { return !known[e.from] || !known[e.to] })
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	bb, ok := parseBox(g.GetStr("bb"))
-	if !ok {
-		return nil, fmt.Errorf("graph layout: no bounding box")
-	}
-	const pad = 8
-	h := bb[3]
-	fy := func(y float64) float64 { return h - y + pad }
-	fx := func(x float64) float64 { return x + pad }
+	lg := layoutSegmentation(nodes, edges, func(n *lnode) string {
+		if gn := gnodes[n]; gn.Kind == mesh.NodeWorkload {
+			return gn.Namespace
+		}
+		return ""
+	}, cde)
+
 	var b bytes.Buffer
+	const legendH = 24.0
+	width, height := max(lg.width, 560), lg.height+legendH
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" font-family="Helvetica, Arial, sans-serif" role="img" aria-label="Segmentation graph: allowed calls between workloads">`+"\n",
-		bb[2]+2*pad, bb[3]+2*pad, bb[2]+2*pad, bb[3]+2*pad)
+		width, height, width, height)
 	b.WriteString(`<title>Segmentation graph</title>` + "\n")
-	fmt.Fprintf(&b, `<rect x="0" y="0" width="%.0f" height="%.0f" fill="#ffffff"/>`+"\n", bb[2]+2*pad, bb[3]+2*pad)
-	for _, ns := range sortedKeys(clusters) {
-		c := clusters[ns]
-		box, ok := parseBox(c.GetStr("bb"))
-		if !ok {
-			continue
+	fmt.Fprintf(&b, `<rect x="0" y="0" width="%.0f" height="%.0f" fill="#ffffff"/>`+"\n", width, height)
+	for _, bd := range lg.bands {
+		stroke, fill, dash, title := "#8c959f", "none", "4,3", "namespace "+bd.namespace
+		if bd.cde {
+			stroke, fill, dash, title = colCDEStroke, "#fff8f8", "", title+" (CDE)"
 		}
-		fmt.Fprintf(&b, `<g class="namespace"><rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="6" fill="none" stroke="#8c959f" stroke-dasharray="4,3"/>`,
-			fx(box[0]), fy(box[3]), box[2]-box[0], box[3]-box[1])
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" fill="#57606a">%s</text></g>`+"\n", fx(box[0])+6, fy(box[3])+14, esc("namespace "+ns))
+		attr, open, end := dashed(dash)
+		fmt.Fprintf(&b, `<g class="namespace%s" data-namespace="%s">%s<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="6" fill="%s" stroke="%s" stroke-width="1.2"%s/>%s`,
+			map[bool]string{true: " cde"}[bd.cde], esc(bd.namespace), open, bd.x0, bd.top, bd.x1-bd.x0, bd.h, fill, stroke, attr, end)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-family="Helvetica" font-size="11" fill="%s">%s</text></g>`+"\n", bd.x0+6, bd.top+14, map[bool]string{true: colCDEStroke, false: "#57606a"}[bd.cde], esc(title))
 	}
-	for _, le := range laidEdges {
-		pts, end, ok := parseSpline(le.edge.GetStr("pos"))
-		if !ok {
-			continue
-		}
-		color, dash := modeColor(le.ge.weakest)
-		if le.ge.cond {
-			dash = "1,3"
-		}
-		fmt.Fprintf(&b, `<g class="edge mtls-%s">`, strings.ToLower(le.ge.weakest))
-		var d strings.Builder
-		fmt.Fprintf(&d, "M%.1f,%.1f", fx(pts[0][0]), fy(pts[0][1]))
-		for i := 1; i+2 < len(pts); i += 3 {
-			fmt.Fprintf(&d, " C%.1f,%.1f %.1f,%.1f %.1f,%.1f", fx(pts[i][0]), fy(pts[i][1]), fx(pts[i+1][0]), fy(pts[i+1][1]), fx(pts[i+2][0]), fy(pts[i+2][1]))
-		}
-		dashAttr := ""
-		if dash != "" {
-			dashAttr = ` stroke-dasharray="` + dash + `"`
-		}
-		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="%s" stroke-width="1.4"%s/>`, d.String(), color, dashAttr)
-		if end != nil {
-			last := pts[len(pts)-1]
-			b.WriteString(arrowHead(fx(last[0]), fy(last[1]), fx(end[0]), fy(end[1]), color))
-		}
-		if lp, ok := parsePoint(le.edge.GetStr("lp")); ok {
-			writeLines(&b, fx(lp[0]), fy(lp[1]), le.ge.labels, 9, color)
-		}
-		b.WriteString("</g>\n")
+	for _, ch := range lg.chains {
+		writeChain(&b, lg, ch)
 	}
-	for _, p := range nodes {
-		c, ok := parsePoint(p.node.GetStr("pos"))
-		if !ok {
-			continue
-		}
-		wIn, _ := strconv.ParseFloat(p.node.GetStr("width"), 64)
-		hIn, _ := strconv.ParseFloat(p.node.GetStr("height"), 64)
-		w, hh := wIn*72, hIn*72
+	for _, n := range lg.nodes {
+		gn := gnodes[n]
 		fill, stroke, sw, dash := colOutFill, "#57606a", "1", ""
-		scope := derived[p.gn.ID]
+		scope := derived[gn.ID]
 		switch {
-		case p.gn.Kind != mesh.NodeWorkload:
-			fill, dash = "#ffffff", ` stroke-dasharray="3,2"`
+		case gn.Kind != mesh.NodeWorkload:
+			fill, dash = "#ffffff", "3,2"
 		case scope == mesh.ScopeCDE:
 			fill, stroke, sw = colCDEFill, colCDEStroke, "2.5"
 		case scope == mesh.ScopeConnected:
 			fill, stroke = colConnFill, "#9a6700"
 		}
-		fmt.Fprintf(&b, `<g class="node scope-%s"><rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="4" fill="%s" stroke="%s" stroke-width="%s"%s/>`,
-			cmpOr(scope, p.gn.Kind), fx(c[0])-w/2, fy(c[1])-hh/2, w, hh, fill, stroke, sw, dash)
-		writeLines(&b, fx(c[0]), fy(c[1]), p.lines, 10, colText)
+		attr, open, end := dashed(dash)
+		fmt.Fprintf(&b, `<g class="node scope-%s" data-id="%s">%s<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="4" fill="%s" stroke="%s" stroke-width="%s"%s/>%s`,
+			cmpOr(scope, gn.Kind), esc(gn.ID), open, n.x-n.w/2, n.y-n.h/2, n.w, n.h, fill, stroke, sw, attr, end)
+		writeLines(&b, n.x, n.y, n.lines, nodeFont, colText)
 		b.WriteString("</g>\n")
 	}
+	writeLegend(&b, lg.height+4)
 	b.WriteString("</svg>\n")
 	return b.Bytes(), nil
+}
+
+// writeChain draws an edge: from the caller's side through its slots and
+// its label to the callee's side, each step a curve that leaves and
+// arrives horizontally, and an arrow head at the callee.
+func writeChain(b *bytes.Buffer, lg *layoutGraph, ch *chain) {
+	l, r := ch.from, ch.to
+	if ch.reversed {
+		l, r = r, l
+	}
+	var lend, rend *end
+	for _, e := range l.right {
+		if e.chain == ch {
+			lend = e
+		}
+	}
+	for _, e := range r.left {
+		if e.chain == ch {
+			rend = e
+		}
+	}
+	type pt struct{ x, y float64 }
+	pts := []pt{{l.x + l.w/2, lend.y}}
+	var label *item
+	var labelX float64
+	for i, it := range ch.items {
+		ci := 2*l.layer + 1 + i
+		c := lg.cols[ci]
+		// A slot spans a node column, and a label column but for its
+		// margins, where the edge turns.
+		w := c.w
+		switch {
+		case it.label:
+			label, labelX = it, c.x+c.w/2
+			w = it.w
+		case ci%2 == 1:
+			w = max(c.w-2*colGap, 0)
+		}
+		cx := c.x + c.w/2
+		pts = append(pts, pt{cx - w/2, it.y}, pt{cx + w/2, it.y})
+	}
+	pts = append(pts, pt{r.x - r.w/2, rend.y})
+	const arrow = 8.0
+	// The arrow head sits at the callee: the right end, or the left end of
+	// an edge drawn right to left.
+	if ch.reversed {
+		slices.Reverse(pts)
+	}
+	tip := pts[len(pts)-1]
+	dir := 1.0
+	if ch.reversed {
+		dir = -1
+	}
+	pts[len(pts)-1] = pt{tip.x - dir*arrow, tip.y}
+	color, dash := modeColor(ch.edge.weakest)
+	if ch.edge.cond {
+		dash = "1,3"
+	}
+	var d strings.Builder
+	fmt.Fprintf(&d, "M%.1f,%.1f", pts[0].x, pts[0].y)
+	for i := 1; i < len(pts); i++ {
+		a, c := pts[i-1], pts[i]
+		if a.y == c.y {
+			fmt.Fprintf(&d, " L%.1f,%.1f", c.x, c.y)
+			continue
+		}
+		mx := (a.x + c.x) / 2
+		fmt.Fprintf(&d, " C%.1f,%.1f %.1f,%.1f %.1f,%.1f", mx, a.y, mx, c.y, c.x, c.y)
+	}
+	fmt.Fprintf(b, `<g class="edge mtls-%s" data-from="%s" data-to="%s">`, strings.ToLower(ch.edge.weakest), esc(ch.edge.from), esc(ch.edge.to))
+	attr, open, end := dashed(dash)
+	fmt.Fprintf(b, `%s<path d="%s" fill="none" stroke="%s" stroke-width="1.4"%s/>%s`, open, d.String(), color, attr, end)
+	fmt.Fprintf(b, `<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s"/>`, tip.x, tip.y, tip.x-dir*arrow, tip.y-4, tip.x-dir*arrow, tip.y+4, color)
+	if label != nil {
+		fmt.Fprintf(b, `<rect class="label" x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="2" fill="#ffffff" stroke="%s" stroke-width="0.6"/>`,
+			labelX-label.w/2, label.y-label.h/2, label.w, label.h, color)
+		writeLines(b, labelX, label.y, ch.edge.labels, labelFont, color)
+	}
+	b.WriteString("</g>\n")
+}
+
+// writeLegend explains the colours and strokes below the graph.
+func writeLegend(b *bytes.Buffer, y float64) {
+	x := margin
+	b.WriteString(`<g class="legend">`)
+	for _, s := range []struct{ mode, text string }{{mesh.ModeStrict, "STRICT mTLS"}, {mesh.ModePermissive, "PERMISSIVE"}, {mesh.ModeDisable, "plaintext (DISABLE, no proxy)"}} {
+		color, dash := modeColor(s.mode)
+		attr, open, end := dashed(dash)
+		fmt.Fprintf(b, `%s<path d="M%.1f,%.1f L%.1f,%.1f" stroke="%s" stroke-width="1.4"%s/>%s`, open, x, y+8, x+24, y+8, color, attr, end)
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-family="Helvetica" font-size="9" fill="%s">%s</text>`, x+28, y+11, colText, esc(s.text))
+		x += 36 + textWidth(s.text, 9)
+	}
+	for _, s := range []struct{ fill, stroke, text string }{{colCDEFill, colCDEStroke, "CDE"}, {colConnFill, "#9a6700", "connected-to"}, {colOutFill, "#57606a", "out of scope"}} {
+		fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="14" height="10" fill="%s" stroke="%s"/>`, x, y+3, s.fill, s.stroke)
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-family="Helvetica" font-size="9" fill="%s">%s</text>`, x+18, y+11, colText, esc(s.text))
+		x += 28 + textWidth(s.text, 9)
+	}
+	b.WriteString("</g>\n")
+}
+
+// dashed gives the attribute of a dash pattern ("" for a solid stroke),
+// and a group around the element: folio, which draws the graph in the
+// PDF, keeps a dash pattern for every stroke after it unless the element
+// sits in a group that saves and restores the graphics state, which a
+// transform does (a shift of a thousandth of a unit, which no viewer
+// shows).
+func dashed(dash string) (attr, open, end string) {
+	if dash == "" {
+		return "", "", ""
+	}
+	return ` stroke-dasharray="` + dash + `"`, `<g transform="translate(0 0.001)">`, "</g>"
 }
 
 func cmpOr(a, b string) string {
@@ -282,64 +305,4 @@ func writeLines(b *bytes.Buffer, x, y float64, lines []string, size float64, col
 	}
 }
 
-func arrowHead(x0, y0, x1, y1 float64, color string) string {
-	dx, dy := x1-x0, y1-y0
-	l := dx*dx + dy*dy
-	if l == 0 {
-		return ""
-	}
-	n := math.Sqrt(l)
-	ux, uy := dx/n, dy/n
-	const size, half = 9.0, 4.0
-	bx, by := x1-ux*size, y1-uy*size
-	return fmt.Sprintf(`<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s"/>`, x1, y1, bx-uy*half, by+ux*half, bx+uy*half, by-ux*half, color)
-}
-
 func esc(s string) string { return html.EscapeString(s) }
-
-// parseBox reads Graphviz's "llx,lly,urx,ury".
-func parseBox(s string) ([4]float64, bool) {
-	var out [4]float64
-	parts := strings.Split(s, ",")
-	if len(parts) != 4 {
-		return out, false
-	}
-	for i, p := range parts {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return out, false
-		}
-		out[i] = v
-	}
-	return out, true
-}
-
-func parsePoint(s string) ([2]float64, bool) {
-	a, b, ok := strings.Cut(strings.TrimSuffix(s, "!"), ",")
-	x, err1 := strconv.ParseFloat(a, 64)
-	y, err2 := strconv.ParseFloat(b, 64)
-	return [2]float64{x, y}, ok && err1 == nil && err2 == nil
-}
-
-// parseSpline reads an edge's pos: "[e,x,y ][s,x,y ]p0 p1 p2 p3 ...", the
-// Bézier points and the arrow's end point.
-func parseSpline(s string) (pts [][2]float64, end *[2]float64, ok bool) {
-	for _, f := range strings.Fields(s) {
-		switch {
-		case strings.HasPrefix(f, "e,"):
-			p, ok := parsePoint(f[2:])
-			if !ok {
-				return nil, nil, false
-			}
-			end = &p
-		case strings.HasPrefix(f, "s,"):
-		default:
-			p, ok := parsePoint(f)
-			if !ok {
-				return nil, nil, false
-			}
-			pts = append(pts, p)
-		}
-	}
-	return pts, end, len(pts) >= 4
-}
