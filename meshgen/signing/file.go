@@ -19,6 +19,7 @@ import (
 
 	"github.com/meshproof/meshproof/proxy/config"
 	"github.com/meshproof/meshproof/proxy/signed"
+	"github.com/meshproof/meshproof/proxy/signed/strictjson"
 )
 
 // FilePredicateType is the predicate type of a signed file that is not a
@@ -170,7 +171,7 @@ func Verify(data, bundleData []byte, name string, keys []crypto.PublicKey, opts 
 	if len(bytes.TrimSpace(bundleData)) == 0 {
 		return nil, fmt.Errorf("%s: empty bundle: %w", name, signed.ErrUnsigned)
 	}
-	b, err := ParseBundle(bundleData)
+	b, err := signed.ParseBundle(bundleData)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v: %w", name, err, signed.ErrMalformed)
 	}
@@ -187,18 +188,18 @@ func Verify(data, bundleData []byte, name string, keys []crypto.PublicKey, opts 
 		return nil, fmt.Errorf("%s: %w", name, signed.ErrBadSignature)
 	}
 	// Signed from here on: which statement is it?
-	top, err := fields(env.Payload, "_type", "subject", "predicateType", "predicate")
+	top, err := strictjson.Object(env.Payload, "_type", "subject", "predicateType", "predicate")
 	if err == nil {
-		err = required(top, "_type", "subject", "predicateType", "predicate")
+		err = strictjson.Require(top, "_type", "subject", "predicateType", "predicate")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: statement: %v: %w", name, err, signed.ErrMalformed)
 	}
-	typ, err := str(top["_type"], "_type")
+	typ, err := strictjson.String(top["_type"], "_type")
 	if err != nil || typ != signed.StatementType {
 		return nil, fmt.Errorf("%s: statement type %q, want %s: %w", name, typ, signed.StatementType, signed.ErrStatement)
 	}
-	pt, err := str(top["predicateType"], "predicateType")
+	pt, err := strictjson.String(top["predicateType"], "predicateType")
 	if err != nil {
 		return nil, fmt.Errorf("%s: statement: %v: %w", name, err, signed.ErrMalformed)
 	}
@@ -223,38 +224,38 @@ func Verify(data, bundleData []byte, name string, keys []crypto.PublicKey, opts 
 
 func verifyFileStatement(top map[string]json.RawMessage, data []byte, name, hexSum string) (int64, error) {
 	malformed := func(err error) error { return fmt.Errorf("%s: statement: %v: %w", name, err, signed.ErrMalformed) }
-	subjects, err := array(top["subject"], "subject")
+	subjects, err := strictjson.Array(top["subject"], "subject")
 	if err != nil {
 		return 0, malformed(err)
 	}
 	if len(subjects) != 1 {
 		return 0, fmt.Errorf("%s: %d subjects, want 1: %w", name, len(subjects), signed.ErrStatement)
 	}
-	s, err := fields(subjects[0], "name", "digest")
+	s, err := strictjson.Object(subjects[0], "name", "digest")
 	if err == nil {
-		err = required(s, "name", "digest")
+		err = strictjson.Require(s, "name", "digest")
 	}
 	if err != nil {
 		return 0, malformed(fmt.Errorf("subject[0]: %w", err))
 	}
-	subName, err := str(s["name"], "name")
+	subName, err := strictjson.String(s["name"], "name")
 	if err != nil {
 		return 0, malformed(err)
 	}
-	d, err := fields(s["digest"], "sha256")
+	d, err := strictjson.Object(s["digest"], "sha256")
 	if err == nil {
-		err = required(d, "sha256")
+		err = strictjson.Require(d, "sha256")
 	}
 	if err != nil {
 		return 0, malformed(fmt.Errorf("subject[0].digest: %w", err))
 	}
-	signedSum, err := str(d["sha256"], "sha256")
+	signedSum, err := strictjson.String(d["sha256"], "sha256")
 	if err != nil {
 		return 0, malformed(err)
 	}
-	p, err := fields(top["predicate"], "size")
+	p, err := strictjson.Object(top["predicate"], "size")
 	if err == nil {
-		err = required(p, "size")
+		err = strictjson.Require(p, "size")
 	}
 	if err != nil {
 		return 0, malformed(fmt.Errorf("predicate: %w", err))
@@ -275,94 +276,4 @@ func verifyFileStatement(top map[string]json.RawMessage, data []byte, name, hexS
 		return 0, fmt.Errorf("%s: %d bytes, signed %d: %w", name, len(data), size, signed.ErrPredicateMismatch)
 	}
 	return size, nil
-}
-
-// ParseBundle reads a Sigstore bundle strictly: the v0.3 media type, a
-// public key as verification material (transparency log entries and
-// timestamps are read but not used), and a DSSE envelope with exactly one
-// signature.
-func ParseBundle(data []byte) (*signed.Bundle, error) {
-	if len(data) > signed.MaxBundleSize {
-		return nil, fmt.Errorf("larger than %d bytes", signed.MaxBundleSize)
-	}
-	top, err := fields(data, "mediaType", "verificationMaterial", "dsseEnvelope")
-	if err == nil {
-		err = required(top, "mediaType", "verificationMaterial", "dsseEnvelope")
-	}
-	if err != nil {
-		return nil, err
-	}
-	var b signed.Bundle
-	if b.MediaType, err = str(top["mediaType"], "mediaType"); err != nil {
-		return nil, err
-	}
-	if b.MediaType != signed.BundleMediaType && b.MediaType != "application/vnd.dev.sigstore.bundle+json;version=0.3" {
-		return nil, fmt.Errorf("media type %q is not %s", b.MediaType, signed.BundleMediaType)
-	}
-	vm, err := fields(top["verificationMaterial"], "publicKey", "tlogEntries", "timestampVerificationData")
-	if err == nil {
-		err = required(vm, "publicKey")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("verificationMaterial: %w (a public key is required)", err)
-	}
-	pk, err := fields(vm["publicKey"], "hint")
-	if err != nil {
-		return nil, fmt.Errorf("verificationMaterial.publicKey: %w", err)
-	}
-	if raw, ok := pk["hint"]; ok {
-		if b.VerificationMaterial.PublicKey.Hint, err = str(raw, "hint"); err != nil {
-			return nil, err
-		}
-	}
-	if raw, ok := vm["tlogEntries"]; ok {
-		if b.VerificationMaterial.TlogEntries, err = array(raw, "tlogEntries"); err != nil {
-			return nil, err
-		}
-	}
-	if raw, ok := vm["timestampVerificationData"]; ok {
-		if _, err := fields(raw, "rfc3161Timestamps"); err != nil {
-			return nil, fmt.Errorf("timestampVerificationData: %w", err)
-		}
-		b.VerificationMaterial.TimestampVerificationData = raw
-	}
-	env, err := fields(top["dsseEnvelope"], "payload", "payloadType", "signatures")
-	if err == nil {
-		err = required(env, "payload", "payloadType", "signatures")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("dsseEnvelope: %w", err)
-	}
-	e := &b.DSSEEnvelope
-	if e.PayloadType, err = str(env["payloadType"], "payloadType"); err != nil {
-		return nil, err
-	}
-	if e.Payload, err = b64(env["payload"], "payload"); err != nil {
-		return nil, err
-	}
-	sigs, err := array(env["signatures"], "signatures")
-	if err != nil {
-		return nil, err
-	}
-	if len(sigs) != 1 {
-		return nil, fmt.Errorf("dsseEnvelope: %d signatures, want exactly 1", len(sigs))
-	}
-	s, err := fields(sigs[0], "sig", "keyid")
-	if err == nil {
-		err = required(s, "sig")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("dsseEnvelope.signatures[0]: %w", err)
-	}
-	var sig signed.Signature
-	if sig.Sig, err = b64(s["sig"], "sig"); err != nil {
-		return nil, err
-	}
-	if raw, ok := s["keyid"]; ok {
-		if sig.KeyID, err = str(raw, "keyid"); err != nil {
-			return nil, err
-		}
-	}
-	e.Signatures = []signed.Signature{sig}
-	return &b, nil
 }

@@ -219,7 +219,7 @@ func TestParseBundleStrict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := signing.ParseBundle(bundle); err != nil {
+	if _, err := signed.ParseBundle(bundle); err != nil {
 		t.Fatalf("ParseBundle(good) = %v", err)
 	}
 	s := string(bundle)
@@ -237,7 +237,7 @@ func TestParseBundleStrict(t *testing.T) {
 		"no public key":       strings.Replace(s, `"publicKey"`, `"certificate"`, 1),
 	}
 	for name, in := range bad {
-		if _, err := signing.ParseBundle([]byte(in)); err == nil {
+		if _, err := signed.ParseBundle([]byte(in)); err == nil {
 			t.Errorf("ParseBundle(%s) = nil error", name)
 		}
 		if _, err := signing.Verify(report, []byte(in), "report.html", []crypto.PublicKey{&key.PublicKey}, signed.Options{}); signed.Reason(err) != "malformed" {

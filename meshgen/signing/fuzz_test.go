@@ -69,7 +69,7 @@ func FuzzVerify(f *testing.F) {
 			if v.SHA256 != hex.EncodeToString(sum[:]) {
 				t.Fatalf("Verify() accepted with digest %s, not the file's", v.SHA256)
 			}
-			b, perr := signing.ParseBundle(bundle)
+			b, perr := signed.ParseBundle(bundle)
 			if perr != nil {
 				t.Fatalf("Verify() accepted a bundle ParseBundle refuses: %v", perr)
 			}
@@ -94,7 +94,7 @@ func FuzzParseBundle(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle+json;version=0.3","verificationMaterial":{"publicKey":{"hint":"x"},"tlogEntries":[{}],"timestampVerificationData":{"rfc3161Timestamps":[]}},"dsseEnvelope":{"payload":"","payloadType":"","signatures":[{"sig":"","keyid":"k"}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		b, err := signing.ParseBundle(data)
+		b, err := signed.ParseBundle(data)
 		if err != nil {
 			return
 		}
@@ -102,7 +102,7 @@ func FuzzParseBundle(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b2, err := signing.ParseBundle(again)
+		b2, err := signed.ParseBundle(again)
 		if err != nil {
 			t.Fatalf("ParseBundle(re-encoded) = %v\n%s", err, again)
 		}

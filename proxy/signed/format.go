@@ -7,17 +7,16 @@ import (
 	"crypto/elliptic"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"time"
 
 	"github.com/meshproof/meshproof/proxy/config"
+	"github.com/meshproof/meshproof/proxy/signed/strictjson"
 )
 
 // The formats a bundle is made of.
@@ -173,159 +172,73 @@ func checkKey(pub crypto.PublicKey) error {
 	return nil
 }
 
-// The parsers below read JSON strictly: an object's keys must be known and
-// spelled exactly (encoding/json alone matches them case-insensitively),
-// no key may repeat, nothing may follow the value, and base64 must be
-// standard and padded, as protobuf's JSON form writes it.
+// The parsers below read JSON strictly (package strictjson).
 
-// object reads a JSON object whose keys are among allowed and returns the
-// raw values by key.
-func object(data []byte, allowed ...string) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, errors.New("not a JSON object")
-	}
-	out := map[string]json.RawMessage{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key, ok := t.(string)
-		if !ok {
-			return nil, errors.New("object key is not a string")
-		}
-		known := false
-		for _, a := range allowed {
-			if key == a {
-				known = true
-				break
-			}
-		}
-		if !known {
-			return nil, fmt.Errorf("unknown field %q", key)
-		}
-		if _, dup := out[key]; dup {
-			return nil, fmt.Errorf("field %q repeated", key)
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
-		}
-		out[key] = v
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
-	}
-	return out, nil
-}
-
-// require checks that fields has every one of names.
-func require(fields map[string]json.RawMessage, names ...string) error {
-	for _, n := range names {
-		if _, ok := fields[n]; !ok {
-			return fmt.Errorf("missing field %q", n)
-		}
-	}
-	return nil
-}
-
-func jsonString(raw json.RawMessage, field string) (string, error) {
-	var s string
-	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		return "", fmt.Errorf("field %q: not a string", field)
-	}
-	return s, nil
-}
-
-func jsonBase64(raw json.RawMessage, field string) ([]byte, error) {
-	s, err := jsonString(raw, field)
-	if err != nil {
-		return nil, err
-	}
-	b, err := base64.StdEncoding.Strict().DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("field %q: not standard base64", field)
-	}
-	return b, nil
-}
-
-func jsonArray(raw json.RawMessage, field string) ([]json.RawMessage, error) {
-	var a []json.RawMessage
-	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &a) != nil {
-		return nil, fmt.Errorf("field %q: not an array", field)
-	}
-	return a, nil
-}
-
-// parseBundle reads a bundle strictly: a v0.3 media type, a public key as
-// verification material and a DSSE envelope with exactly one signature.
-func parseBundle(data []byte) (*Bundle, error) {
+// ParseBundle reads a bundle strictly: a v0.3 media type, a public key as
+// verification material and a DSSE envelope with exactly one signature. It
+// checks the bundle's form only; Verify checks what it says.
+func ParseBundle(data []byte) (*Bundle, error) {
 	if len(data) > MaxBundleSize {
 		return nil, fmt.Errorf("larger than %d bytes", MaxBundleSize)
 	}
-	top, err := object(data, "mediaType", "verificationMaterial", "dsseEnvelope")
+	top, err := strictjson.Object(data, "mediaType", "verificationMaterial", "dsseEnvelope")
 	if err != nil {
 		return nil, err
 	}
-	if err := require(top, "mediaType", "verificationMaterial", "dsseEnvelope"); err != nil {
+	if err := strictjson.Require(top, "mediaType", "verificationMaterial", "dsseEnvelope"); err != nil {
 		return nil, err
 	}
 	var b Bundle
-	if b.MediaType, err = jsonString(top["mediaType"], "mediaType"); err != nil {
+	if b.MediaType, err = strictjson.String(top["mediaType"], "mediaType"); err != nil {
 		return nil, err
 	}
 	if b.MediaType != BundleMediaType && b.MediaType != bundleMediaTypeV03Alt {
 		return nil, fmt.Errorf("media type %q is not %s", b.MediaType, BundleMediaType)
 	}
 
-	vm, err := object(top["verificationMaterial"], "publicKey", "tlogEntries", "timestampVerificationData")
+	vm, err := strictjson.Object(top["verificationMaterial"], "publicKey", "tlogEntries", "timestampVerificationData")
 	if err != nil {
 		return nil, fmt.Errorf("verificationMaterial: %w (a public key is required)", err)
 	}
-	if err := require(vm, "publicKey"); err != nil {
+	if err := strictjson.Require(vm, "publicKey"); err != nil {
 		return nil, fmt.Errorf("verificationMaterial: %w", err)
 	}
-	pk, err := object(vm["publicKey"], "hint")
+	pk, err := strictjson.Object(vm["publicKey"], "hint")
 	if err != nil {
 		return nil, fmt.Errorf("verificationMaterial.publicKey: %w", err)
 	}
 	if raw, ok := pk["hint"]; ok {
-		if b.VerificationMaterial.PublicKey.Hint, err = jsonString(raw, "hint"); err != nil {
+		if b.VerificationMaterial.PublicKey.Hint, err = strictjson.String(raw, "hint"); err != nil {
 			return nil, err
 		}
 	}
 	if raw, ok := vm["tlogEntries"]; ok {
-		if b.VerificationMaterial.TlogEntries, err = jsonArray(raw, "tlogEntries"); err != nil {
+		if b.VerificationMaterial.TlogEntries, err = strictjson.Array(raw, "tlogEntries"); err != nil {
 			return nil, err
 		}
 	}
 	if raw, ok := vm["timestampVerificationData"]; ok {
-		if _, err := object(raw, "rfc3161Timestamps"); err != nil {
+		if _, err := strictjson.Object(raw, "rfc3161Timestamps"); err != nil {
 			return nil, fmt.Errorf("timestampVerificationData: %w", err)
 		}
 		b.VerificationMaterial.TimestampVerificationData = raw
 	}
 
-	env, err := object(top["dsseEnvelope"], "payload", "payloadType", "signatures")
+	env, err := strictjson.Object(top["dsseEnvelope"], "payload", "payloadType", "signatures")
 	if err != nil {
 		return nil, fmt.Errorf("dsseEnvelope: %w", err)
 	}
-	if err := require(env, "payload", "payloadType", "signatures"); err != nil {
+	if err := strictjson.Require(env, "payload", "payloadType", "signatures"); err != nil {
 		return nil, fmt.Errorf("dsseEnvelope: %w", err)
 	}
 	e := &b.DSSEEnvelope
-	if e.PayloadType, err = jsonString(env["payloadType"], "payloadType"); err != nil {
+	if e.PayloadType, err = strictjson.String(env["payloadType"], "payloadType"); err != nil {
 		return nil, err
 	}
-	if e.Payload, err = jsonBase64(env["payload"], "payload"); err != nil {
+	if e.Payload, err = strictjson.Base64(env["payload"], "payload"); err != nil {
 		return nil, err
 	}
-	sigs, err := jsonArray(env["signatures"], "signatures")
+	sigs, err := strictjson.Array(env["signatures"], "signatures")
 	if err != nil {
 		return nil, err
 	}
@@ -333,19 +246,19 @@ func parseBundle(data []byte) (*Bundle, error) {
 	if len(sigs) != 1 {
 		return nil, fmt.Errorf("dsseEnvelope: %d signatures, want exactly 1", len(sigs))
 	}
-	s, err := object(sigs[0], "sig", "keyid")
+	s, err := strictjson.Object(sigs[0], "sig", "keyid")
 	if err != nil {
 		return nil, fmt.Errorf("dsseEnvelope.signatures[0]: %w", err)
 	}
-	if err := require(s, "sig"); err != nil {
+	if err := strictjson.Require(s, "sig"); err != nil {
 		return nil, fmt.Errorf("dsseEnvelope.signatures[0]: %w", err)
 	}
 	var sig Signature
-	if sig.Sig, err = jsonBase64(s["sig"], "sig"); err != nil {
+	if sig.Sig, err = strictjson.Base64(s["sig"], "sig"); err != nil {
 		return nil, err
 	}
 	if raw, ok := s["keyid"]; ok {
-		if sig.KeyID, err = jsonString(raw, "keyid"); err != nil {
+		if sig.KeyID, err = strictjson.String(raw, "keyid"); err != nil {
 			return nil, err
 		}
 	}
@@ -356,62 +269,62 @@ func parseBundle(data []byte) (*Bundle, error) {
 // parseStatement reads the signed statement strictly: one subject with a
 // SHA-256 digest, and the proxy-config predicate.
 func parseStatement(data []byte) (*Statement, error) {
-	top, err := object(data, "_type", "subject", "predicateType", "predicate")
+	top, err := strictjson.Object(data, "_type", "subject", "predicateType", "predicate")
 	if err != nil {
 		return nil, err
 	}
-	if err := require(top, "_type", "subject", "predicateType", "predicate"); err != nil {
+	if err := strictjson.Require(top, "_type", "subject", "predicateType", "predicate"); err != nil {
 		return nil, err
 	}
 	var st Statement
-	if st.Type, err = jsonString(top["_type"], "_type"); err != nil {
+	if st.Type, err = strictjson.String(top["_type"], "_type"); err != nil {
 		return nil, err
 	}
-	if st.PredicateType, err = jsonString(top["predicateType"], "predicateType"); err != nil {
+	if st.PredicateType, err = strictjson.String(top["predicateType"], "predicateType"); err != nil {
 		return nil, err
 	}
-	subjects, err := jsonArray(top["subject"], "subject")
+	subjects, err := strictjson.Array(top["subject"], "subject")
 	if err != nil {
 		return nil, err
 	}
 	for i, raw := range subjects {
-		s, err := object(raw, "name", "digest")
+		s, err := strictjson.Object(raw, "name", "digest")
 		if err != nil {
 			return nil, fmt.Errorf("subject[%d]: %w", i, err)
 		}
-		if err := require(s, "name", "digest"); err != nil {
+		if err := strictjson.Require(s, "name", "digest"); err != nil {
 			return nil, fmt.Errorf("subject[%d]: %w", i, err)
 		}
 		var sub Subject
-		if sub.Name, err = jsonString(s["name"], "name"); err != nil {
+		if sub.Name, err = strictjson.String(s["name"], "name"); err != nil {
 			return nil, err
 		}
-		d, err := object(s["digest"], "sha256")
+		d, err := strictjson.Object(s["digest"], "sha256")
 		if err != nil {
 			return nil, fmt.Errorf("subject[%d].digest: %w", i, err)
 		}
-		if err := require(d, "sha256"); err != nil {
+		if err := strictjson.Require(d, "sha256"); err != nil {
 			return nil, fmt.Errorf("subject[%d].digest: %w", i, err)
 		}
-		h, err := jsonString(d["sha256"], "sha256")
+		h, err := strictjson.String(d["sha256"], "sha256")
 		if err != nil {
 			return nil, err
 		}
 		sub.Digest = map[string]string{"sha256": h}
 		st.Subject = append(st.Subject, sub)
 	}
-	p, err := object(top["predicate"], "name", "serial", "identity", "notBefore", "notAfter")
+	p, err := strictjson.Object(top["predicate"], "name", "serial", "identity", "notBefore", "notAfter")
 	if err != nil {
 		return nil, fmt.Errorf("predicate: %w", err)
 	}
-	if err := require(p, "name", "serial", "identity", "notBefore", "notAfter"); err != nil {
+	if err := strictjson.Require(p, "name", "serial", "identity", "notBefore", "notAfter"); err != nil {
 		return nil, fmt.Errorf("predicate: %w", err)
 	}
 	pr := &st.Predicate
-	if pr.Name, err = jsonString(p["name"], "name"); err != nil {
+	if pr.Name, err = strictjson.String(p["name"], "name"); err != nil {
 		return nil, err
 	}
-	if pr.Identity, err = jsonString(p["identity"], "identity"); err != nil {
+	if pr.Identity, err = strictjson.String(p["identity"], "identity"); err != nil {
 		return nil, err
 	}
 	if pr.Serial, err = strconv.ParseUint(string(p["serial"]), 10, 64); err != nil {
@@ -421,7 +334,7 @@ func parseStatement(data []byte) (*Statement, error) {
 		name string
 		t    *time.Time
 	}{{"notBefore", &pr.NotBefore}, {"notAfter", &pr.NotAfter}} {
-		s, err := jsonString(p[f.name], f.name)
+		s, err := strictjson.String(p[f.name], f.name)
 		if err != nil {
 			return nil, err
 		}

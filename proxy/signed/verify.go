@@ -122,7 +122,7 @@ func Verify(data, bundle []byte, name string, keys []crypto.PublicKey, opts Opti
 	if len(bytes.TrimSpace(bundle)) == 0 {
 		return nil, fmt.Errorf("%s: empty bundle: %w", name, ErrUnsigned)
 	}
-	b, err := parseBundle(bundle)
+	b, err := ParseBundle(bundle)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v: %w", name, err, ErrMalformed)
 	}
