@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meshproof/meshproof/internal/atomicfile"
 	"github.com/meshproof/meshproof/meshgen/intent"
 	"github.com/meshproof/meshproof/meshgen/istio"
 	"github.com/meshproof/meshproof/meshgen/proxyconf"
@@ -252,7 +253,7 @@ func (o *Output) Write(dir string) error {
 		}
 		slices.Sort(names)
 		for _, n := range names {
-			if err := replaceFile(filepath.Join(d, n), files[n]); err != nil {
+			if err := atomicfile.Write(filepath.Join(d, n), files[n], 0o644); err != nil {
 				return err
 			}
 		}
@@ -261,26 +262,6 @@ func (o *Output) Write(dir string) error {
 				return err
 			}
 		}
-	}
-	return nil
-}
-
-// replaceFile writes a file through a temporary file and a rename, so that
-// a reader never sees half of it.
-func replaceFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if err := errors.Join(werr, f.Chmod(0o644), f.Close()); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

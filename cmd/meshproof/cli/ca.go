@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshproof/meshproof/internal/atomicfile"
 	"github.com/meshproof/meshproof/meshgen/ca"
 )
 
@@ -159,33 +160,11 @@ func runCAIssue(e *env, caDir, id string, ttl time.Duration, out string) error {
 		{svidKeyFile, svidKey, 0o600},
 		{svidFile, svid, 0o644},
 	} {
-		if err := replaceFileMode(filepath.Join(out, f.name), f.data, f.perm); err != nil {
+		if err := atomicfile.Write(filepath.Join(out, f.name), f.data, f.perm); err != nil {
 			return err
 		}
 	}
 	_, err = fmt.Fprintf(e.stdout, "issued %s, valid for %s; wrote %s, %s (mode 0600) and %s\n", id, ttl,
 		filepath.Join(out, svidFile), filepath.Join(out, svidKeyFile), filepath.Join(out, svidBundle))
 	return err
-}
-
-// replaceFileMode writes a file through a temporary file and a rename, with
-// the given mode from the start (a key is never readable by others, not
-// even briefly).
-func replaceFileMode(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	cerr := f.Chmod(perm)
-	_, werr := f.Write(data)
-	if err := errors.Join(cerr, werr, f.Sync(), f.Close()); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

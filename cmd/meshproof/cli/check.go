@@ -143,17 +143,9 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, paths []string) error {
 		}
 		return err
 	}
-	var baseline rules.Baseline
-	if f.baseline != "" {
-		if baseline, err = rules.LoadBaseline(f.baseline); err != nil {
-			return err
-		}
-	}
-	var waivers []rules.Waiver
-	if wf := firstNonEmpty(f.waivers, cfg.Waivers); wf != "" {
-		if waivers, err = rules.LoadWaivers(wf); err != nil {
-			return err
-		}
+	baseline, waivers, err := loadBaselineAndWaivers(f.baseline, firstNonEmpty(f.waivers, cfg.Waivers))
+	if err != nil {
+		return err
 	}
 	var shard check.Shard
 	stdin := e.stdin
@@ -218,6 +210,25 @@ func shardInfo(rep *rules.Report, shard check.Shard, paths []string, stdin []byt
 	}
 	rep.Shard, rep.Inputs, rep.RulePack, rep.ToolVersion = s, inputs, digest, rep.Tool
 	return nil
+}
+
+// loadBaselineAndWaivers reads the --baseline file and the waivers file,
+// either of which may be "" (none).
+func loadBaselineAndWaivers(baselinePath, waiversPath string) (rules.Baseline, []rules.Waiver, error) {
+	var baseline rules.Baseline
+	var waivers []rules.Waiver
+	var err error
+	if baselinePath != "" {
+		if baseline, err = rules.LoadBaseline(baselinePath); err != nil {
+			return nil, nil, err
+		}
+	}
+	if waiversPath != "" {
+		if waivers, err = rules.LoadWaivers(waiversPath); err != nil {
+			return nil, nil, err
+		}
+	}
+	return baseline, waivers, nil
 }
 
 func firstNonEmpty(s ...string) string {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshproof/meshproof/internal/atomicfile"
 	"github.com/meshproof/meshproof/meshgen/signing"
 	"github.com/meshproof/meshproof/proxy/signed"
 	"github.com/meshproof/meshproof/reports/audit"
@@ -165,7 +166,7 @@ func writeReport(ctx context.Context, e *env, out, keyPath string, rep *audit.Re
 	// signature over a report.json that is not there yet.
 	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(writeOrder(a), writeOrder(b)) })
 	for _, name := range names {
-		if err := replaceBundleFile(filepath.Join(out, name), files[name]); err != nil {
+		if err := atomicfile.Write(filepath.Join(out, name), files[name], 0o644); err != nil {
 			return err
 		}
 	}

@@ -131,17 +131,9 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, paths []string) error {
 			return err
 		}
 	}
-	var baseline rules.Baseline
-	if f.baseline != "" {
-		if baseline, err = rules.LoadBaseline(f.baseline); err != nil {
-			return err
-		}
-	}
-	var waivers []rules.Waiver
-	if wf := firstNonEmpty(f.waivers, cfg.Waivers); wf != "" {
-		if waivers, err = rules.LoadWaivers(wf); err != nil {
-			return err
-		}
+	baseline, waivers, err := loadBaselineAndWaivers(f.baseline, firstNonEmpty(f.waivers, cfg.Waivers))
+	if err != nil {
+		return err
 	}
 	sopts, err := f.options(e)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshproof/meshproof/internal/atomicfile"
 	"github.com/meshproof/meshproof/meshgen/signing"
 	"github.com/meshproof/meshproof/proxy/config"
 	"github.com/meshproof/meshproof/proxy/signed"
@@ -115,7 +116,7 @@ func runSign(e *env, keyPath string, files []string) error {
 	}
 	for _, r := range results {
 		out := r.path + signed.BundleSuffix
-		if err := replaceBundleFile(out, r.bundle); err != nil {
+		if err := atomicfile.Write(out, r.bundle, 0o644); err != nil {
 			return err
 		}
 		if r.cfg == nil {
@@ -152,24 +153,4 @@ func readUpTo(path string, n int64) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return data, nil
-}
-
-// replaceBundleFile writes a file through a temporary file and a rename, so
-// that a reader (a proxy watching the file) never sees half of it.
-func replaceBundleFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if err := errors.Join(werr, f.Chmod(0o644), f.Close()); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
