@@ -7,7 +7,8 @@
 #   node takeover. The finding is raised for the workloads that run the image
 #   without overriding the user (a securityContext with runAsNonRoot: true or
 #   a non-zero runAsUser), and for an image named on the command line, which
-#   no manifest overrides.
+#   no manifest overrides. A folder (dir:) has no image config and is not
+#   concerned.
 # custom:
 #   id: IMG-03
 #   severity: HIGH
@@ -29,6 +30,7 @@ import data.meshproof.lib.image
 
 deny contains lib.result(msg, ["spec", "user"], "") if {
 	image.is_image
+	image.spec.source != "dir"
 	image.root_user(image.spec.user)
 	count(image.spec.uses) == 0
 	msg := sprintf("image %s runs as root (its config sets %s)", [image.name, user_text])

@@ -32,3 +32,7 @@ test_command_line_image if {
 test_non_root_image if {
 	count(img_03.deny) == 0 with input as doc("10001", [use("api", {})])
 }
+
+test_folders_have_no_user if {
+	count(img_03.deny) == 0 with input as object.union(doc("", []), {"spec": {"source": "dir"}})
+}

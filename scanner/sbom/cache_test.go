@@ -1,10 +1,12 @@
 package sbom
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -43,8 +45,34 @@ func TestCache(t *testing.T) {
 	if diff := cmp.Diff(ids(first.SBOM.Packages()), ids(second.SBOM.Packages())); diff != "" {
 		t.Errorf("cached packages differ (-fresh +cached):\n%s", diff)
 	}
-	if second.SBOM.s.Source.Name != host+"/db" || second.SBOM.s.Source.Version != "latest" {
-		t.Errorf("cached SBOM names %s %s, want the source asked for now", second.SBOM.s.Source.Name, second.SBOM.s.Source.Version)
+	full, err := second.SBOM.full()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Source.Name != host+"/db" || full.Source.Version != "latest" {
+		t.Errorf("cached SBOM names %s %s, want the source asked for now", full.Source.Name, full.Source.Version)
+	}
+
+	// Encoded outputs are kept: the second encoding is the first one's bytes,
+	// and a corrupt output file is encoded again.
+	var out1, out2, out3 bytes.Buffer
+	if err := second.SBOM.Encode(&out1, CycloneDXJSON); err != nil {
+		t.Fatal(err)
+	}
+	third, err := Generate(ctx, image.Source{Kind: image.Registry, Ref: host + "/db:latest"}, opts)
+	if err != nil || !third.Cached {
+		t.Fatalf("third Generate = cached %v, %v", third.Cached, err)
+	}
+	if err := third.SBOM.Encode(&out2, CycloneDXJSON); err != nil || !bytes.Equal(out1.Bytes(), out2.Bytes()) {
+		t.Errorf("second encoding differs from the first (%v)", err)
+	}
+	outs, _ := filepath.Glob(filepath.Join(cache.Dir(), "*.out"))
+	if len(outs) != 1 {
+		t.Fatalf("cache has %d outputs, want 1", len(outs))
+	}
+	os.WriteFile(outs[0], []byte("junk\n"), 0o600)
+	if err := third.SBOM.Encode(&out3, CycloneDXJSON); err != nil || !strings.Contains(out3.String(), `"bomFormat":"CycloneDX"`) {
+		t.Errorf("encoding over a corrupt output = %q, %v; want a fresh encoding", out3.String(), err)
 	}
 
 	entries, _ := filepath.Glob(filepath.Join(cache.Dir(), "*.sbom"))

@@ -1,6 +1,7 @@
 package sbom
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -48,7 +49,31 @@ func Formats() []string { return []string{CycloneDXJSON, SPDXJSON, SyftJSON, Tab
 
 // SBOM is the bill of materials of one image or folder.
 type SBOM struct {
-	s *syftsbom.SBOM
+	s *syftsbom.SBOM // nil until load fills it, for an SBOM from the cache
+	// load decodes the full SBOM of a cache entry; sum is its summary.
+	load func() (*syftsbom.SBOM, error)
+	sum  *summary
+	once sync.Once
+	err  error
+	// fix relabels a cached SBOM for the source asked for now.
+	fix func(*syftsbom.SBOM)
+	// cache, key and input name the encoded outputs kept in the cache.
+	cache      *Cache
+	key, input string
+}
+
+// full returns the complete SBOM, decoding a cached one on first use.
+func (s *SBOM) full() (*syftsbom.SBOM, error) {
+	s.once.Do(func() {
+		if s.s != nil || s.load == nil {
+			return
+		}
+		s.s, s.err = s.load()
+		if s.err == nil && s.fix != nil {
+			s.fix(s.s)
+		}
+	})
+	return s.s, s.err
 }
 
 // Package is one catalogued component.
@@ -67,7 +92,10 @@ type Package struct {
 
 // Packages lists the SBOM's packages sorted by name, version and PURL.
 func (s *SBOM) Packages() []Package {
-	var out []Package
+	if s.sum != nil {
+		return slices.Clone(s.sum.Packages)
+	}
+	out := []Package{}
 	for _, p := range s.s.Artifacts.Packages.Sorted() {
 		pk := Package{Name: p.Name, Version: p.Version, Type: string(p.Type), PURL: p.PURL, Licenses: []string{}, Locations: []string{}}
 		for _, l := range p.Licenses.ToSlice() {
@@ -86,19 +114,50 @@ func (s *SBOM) Packages() []Package {
 
 // Distro is the Linux distribution of the image ("" fields when none was found).
 func (s *SBOM) Distro() (id, versionID string) {
+	if s.sum != nil {
+		return s.sum.DistroID, s.sum.DistroVersion
+	}
 	if d := s.s.Artifacts.LinuxDistribution; d != nil {
 		return d.ID, d.VersionID
 	}
 	return "", ""
 }
 
-// Encode writes the SBOM in one of Formats.
+// Encode writes the SBOM in one of Formats. With a cache, the output is
+// kept, and written again as it was for the same image, source and format.
 func (s *SBOM) Encode(w io.Writer, format string) error {
+	if _, err := encoder(format); err != nil {
+		return err
+	}
+	if s.cache == nil {
+		return s.encode(w, format)
+	}
+	path := s.cache.outPath(s.key, format, s.input)
+	okey := s.key + "\x00" + format + "\x00" + s.input
+	if body, err := readFile(path, okey); err == nil && body != nil {
+		_, err := w.Write(body)
+		return err
+	}
+	var buf bytes.Buffer
+	if err := s.encode(&buf, format); err != nil {
+		return err
+	}
+	// A cache that cannot be written costs the next run time, not this one its output.
+	_ = s.cache.writeFile(path, okey, buf.Bytes())
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func (s *SBOM) encode(w io.Writer, format string) error {
 	enc, err := encoder(format)
 	if err != nil {
 		return err
 	}
-	if err := enc.Encode(w, *s.s); err != nil {
+	full, err := s.full()
+	if err != nil {
+		return err
+	}
+	if err := enc.Encode(w, *full); err != nil {
 		return fmt.Errorf("encode SBOM as %s: %w", format, err)
 	}
 	return nil
@@ -169,7 +228,8 @@ func Generate(ctx context.Context, src image.Source, opts Options) (*Result, err
 		switch {
 		case err == nil && s != nil:
 			res.SBOM, res.Cached = s, true
-			relabel(s.s, src, img)
+			s.input = userInput(src)
+			s.fix = func(full *syftsbom.SBOM) { relabel(full, src, img) }
 			return res, nil
 		case err != nil:
 			res.CacheProblem = err.Error()
@@ -181,6 +241,7 @@ func Generate(ctx context.Context, src image.Source, opts Options) (*Result, err
 	}
 	res.SBOM = s
 	if opts.Cache != nil {
+		s.cache, s.key, s.input = opts.Cache, key, userInput(src)
 		if err := opts.Cache.put(key, s); err != nil {
 			res.CacheProblem = strings.TrimPrefix(res.CacheProblem+"; ", "; ") + err.Error()
 		}
