@@ -79,6 +79,9 @@ func TestGitHubAction(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(rootfs, "var", "lib", "dpkg", "status"), []byte(status), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// An empty folder has nothing to inventory: IMG-06, a blocking finding.
+	// (A folder has no image config, so IMG-03 does not apply to dir: sources.)
+	emptyDir := t.TempDir()
 	reportDir := filepath.Join(t.TempDir(), "report")
 	broken := filepath.Join(t.TempDir(), "broken.yaml")
 	if err := os.WriteFile(broken, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [x\n"), 0o644); err != nil {
@@ -98,7 +101,7 @@ func TestGitHubAction(t *testing.T) {
 		{"passing", map[string]string{"paths": filepath.Join(examples, "compliant")}, 0, "0", 0, "PASS"},
 		{"threshold", map[string]string{"paths": filepath.Join(examples, "mistakes"), "fail-on": "critical", "annotations": "false"}, 0, "1", 1, "FAIL"},
 		{"unreadable input", map[string]string{"paths": broken}, 2, "2", -1, "::error title=meshproof::meshproof check could not check"},
-		{"scan and report", map[string]string{"paths": noImages, "scan": "true", "images": "dir:" + rootfs, "report": "true", "report-dir": reportDir}, 0, "0", 1, "IMG-03"},
+		{"scan and report", map[string]string{"paths": noImages, "scan": "true", "images": "dir:" + rootfs + " dir:" + emptyDir, "report": "true", "report-dir": reportDir}, 0, "0", 1, "IMG-06"},
 		{"scan that cannot reach its images", map[string]string{"paths": filepath.Join(examples, "compliant"), "scan": "true", "upload-sarif": "false"}, 0, "0", -1, "::error title=meshproof::meshproof scan could not scan every image"},
 	}
 	for _, tt := range tests {
