@@ -266,25 +266,6 @@ type Options struct {
 	Now time.Time
 }
 
-// podTemplatePaths are where each workload kind keeps its pod template.
-var podTemplatePaths = map[string][]string{
-	"Deployment":            {"spec", "template"},
-	"StatefulSet":           {"spec", "template"},
-	"DaemonSet":             {"spec", "template"},
-	"ReplicaSet":            {"spec", "template"},
-	"ReplicationController": {"spec", "template"},
-	"Job":                   {"spec", "template"},
-	"CronJob":               {"spec", "jobTemplate", "spec", "template"},
-	"Pod":                   {},
-}
-
-// PodTemplatePath returns where kind keeps its pod template, and whether kind
-// is a workload kind.
-func PodTemplatePath(kind string) ([]string, bool) {
-	p, ok := podTemplatePaths[kind]
-	return p, ok
-}
-
 // Group is the API group of an apiVersion ("" for the core group).
 func Group(apiVersion string) string {
 	g, _, ok := strings.Cut(apiVersion, "/")
@@ -481,7 +462,7 @@ func (b *builder) add(id int, o *scanner.Object) {
 		}
 		b.m.NetworkPolicies = append(b.m.NetworkPolicies, np)
 	default:
-		if path, ok := podTemplatePaths[o.Kind]; ok && (group == "" || group == "apps" || group == "batch") {
+		if path, ok := scanner.PodTemplatePath(o.APIVersion, o.Kind); ok {
 			b.addWorkload(id, o, path)
 			return
 		}

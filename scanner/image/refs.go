@@ -8,25 +8,6 @@ import (
 	"github.com/meshproof/meshproof/scanner"
 )
 
-// podTemplatePaths are where each workload kind keeps its pod template (the
-// same table as the mesh model's; a test keeps them equal).
-var podTemplatePaths = map[string][]string{
-	"Deployment":            {"spec", "template"},
-	"StatefulSet":           {"spec", "template"},
-	"DaemonSet":             {"spec", "template"},
-	"ReplicaSet":            {"spec", "template"},
-	"ReplicationController": {"spec", "template"},
-	"Job":                   {"spec", "template"},
-	"CronJob":               {"spec", "jobTemplate", "spec", "template"},
-	"Pod":                   {},
-}
-
-// workloadGroups are the API groups the workload kinds belong to.
-var workloadGroups = map[string]string{
-	"Deployment": "apps", "StatefulSet": "apps", "DaemonSet": "apps", "ReplicaSet": "apps",
-	"ReplicationController": "", "Pod": "", "Job": "batch", "CronJob": "batch",
-}
-
 // containerFields are the pod spec fields that hold containers.
 var containerFields = []string{"initContainers", "containers", "ephemeralContainers"}
 
@@ -72,8 +53,8 @@ type Reference struct {
 func References(objs []*scanner.Object) []Reference {
 	byImage := map[string]*Reference{}
 	for _, o := range objs {
-		base, ok := podTemplatePaths[o.Kind]
-		if !ok || group(o.APIVersion) != workloadGroups[o.Kind] {
+		base, ok := scanner.PodTemplatePath(o.APIVersion, o.Kind)
+		if !ok {
 			continue
 		}
 		tmpl, ok := lookup(o.Body, base).(map[string]any)
@@ -142,13 +123,4 @@ func lookup(v any, path []string) any {
 		v = m[p]
 	}
 	return v
-}
-
-func group(apiVersion string) string {
-	for i := range len(apiVersion) {
-		if apiVersion[i] == '/' {
-			return apiVersion[:i]
-		}
-	}
-	return ""
 }

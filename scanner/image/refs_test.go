@@ -8,25 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/meshproof/meshproof/rules/mesh"
 	"github.com/meshproof/meshproof/scanner"
 )
-
-// TestPodTemplatePathsMatchModel keeps this package's table of workload
-// kinds equal to the mesh model's.
-func TestPodTemplatePathsMatchModel(t *testing.T) {
-	for kind, want := range podTemplatePaths {
-		got, ok := mesh.PodTemplatePath(kind)
-		if !ok || !cmp.Equal(got, want) {
-			t.Errorf("mesh.PodTemplatePath(%q) = %v, %v, want %v", kind, got, ok, want)
-		}
-	}
-	for _, kind := range []string{"Deployment", "CronJob", "Pod", "Job", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"} {
-		if _, ok := podTemplatePaths[kind]; !ok {
-			t.Errorf("podTemplatePaths lacks %s", kind)
-		}
-	}
-}
 
 const manifests = `apiVersion: apps/v1
 kind: Deployment

@@ -338,4 +338,3 @@ func FuzzCRDValidate(f *testing.F) {
 		}
 	})
 }
-
