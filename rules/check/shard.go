@@ -49,8 +49,19 @@ func (s Shard) Owns(file string) bool {
 	return s.owner(file) == s.Index
 }
 
-func (s Shard) owner(file string) int {
-	sum := sha256.Sum256([]byte(filepath.ToSlash(filepath.Clean(file))))
+func (s Shard) owner(file string) int { return s.ownerOf(filepath.ToSlash(filepath.Clean(file))) }
+
+// OwnsKey reports whether the shard owns a key that is not a path (an image
+// reference): by a hash of the key as given, so the split is stable.
+func (s Shard) OwnsKey(key string) bool {
+	if s.Count <= 1 {
+		return true
+	}
+	return s.ownerOf(key) == s.Index
+}
+
+func (s Shard) ownerOf(key string) int {
+	sum := sha256.Sum256([]byte(key))
 	return int(binary.BigEndian.Uint64(sum[:8])%uint64(s.Count)) + 1
 }
 

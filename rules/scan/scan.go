@@ -31,6 +31,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/meshproof/meshproof/rules"
+	"github.com/meshproof/meshproof/rules/check"
 	"github.com/meshproof/meshproof/rules/engine"
 	"github.com/meshproof/meshproof/scanner"
 	"github.com/meshproof/meshproof/scanner/image"
@@ -89,6 +90,9 @@ type Options struct {
 	// Progress, when set, is called after each image with the count done.
 	Progress func(done, total int, reference string)
 	Tool     string
+	// Shard, when set, scans only the images the shard owns (by a hash of
+	// the reference, so the split is stable), out of all the inputs name.
+	Shard check.Shard
 }
 
 // Result is what a scan found.
@@ -163,12 +167,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("scan: no images found (the manifests have no pod templates with images; name images with --image)")
 	}
+	if opts.Shard.Count > 1 {
+		// Another shard scans the others; a shard may own none.
+		targets = slices.DeleteFunc(targets, func(t target) bool { return !opts.Shard.OwnsKey(t.reference) })
+	}
 
 	results := scanAll(ctx, targets, opts)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	inv := &inventory.Report{Tool: opts.Tool, ScannedAt: now.UTC(), Images: make([]inventory.Image, len(targets))}
+	if opts.Shard.Count > 1 {
+		inv.Shard = opts.Shard.String()
+	}
 	if opts.Feed != nil {
 		info := opts.Feed.Info
 		info.AgeDays = opts.Feed.Age(now)

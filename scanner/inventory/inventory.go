@@ -15,7 +15,10 @@ type Report struct {
 	// ScannedAt is when the scan ran.
 	ScannedAt time.Time `json:"scanned_at"`
 	// Feed is the vulnerability feed used, nil when none was given.
-	Feed   *Feed   `json:"feed,omitempty"`
+	Feed *Feed `json:"feed,omitempty"`
+	// Shard is "i/n" when the scan was one shard of a split one (scan
+	// --shard): Images are then only the shard's.
+	Shard  string  `json:"shard,omitempty"`
 	Images []Image `json:"images"`
 }
 

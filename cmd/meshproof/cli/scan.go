@@ -14,6 +14,7 @@ import (
 
 	"github.com/meshproof/meshproof/reports"
 	"github.com/meshproof/meshproof/rules"
+	"github.com/meshproof/meshproof/rules/check"
 	"github.com/meshproof/meshproof/rules/engine"
 	"github.com/meshproof/meshproof/rules/scan"
 	"github.com/meshproof/meshproof/scanner"
@@ -41,6 +42,7 @@ type scanFlags struct {
 	jobs       int
 	maxFeedAge int
 	noColor    bool
+	shard      string
 }
 
 func newScan(e *env) *cobra.Command {
@@ -90,6 +92,7 @@ images are still scanned and reported. --no-fail turns 1 into 0, never 2.`,
 	fl.IntVar(&f.jobs, "jobs", 0, "images scanned at once (default min(4, cores))")
 	fl.IntVar(&f.maxFeedAge, "max-feed-age", 7, "warn when the newest advisory of the feed is older than this many days")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours in text output (also when NO_COLOR is set)")
+	fl.StringVar(&f.shard, "shard", "", "scan only shard i of n (i/n) of the images, split by a hash of each reference, stable across runs")
 	f.add(fl)
 	return cmd
 }
@@ -112,6 +115,12 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, paths []string) error {
 		color := !f.noColor && e.stdoutTTY && e.getenv("NO_COLOR") == ""
 		if formatter, err = reports.ForName(f.output, reports.Options{Color: color}); err != nil {
 			return fmt.Errorf("--output: %w", err)
+		}
+	}
+	var shard check.Shard
+	if f.shard != "" {
+		if shard, err = check.ParseShard(f.shard); err != nil {
+			return fmt.Errorf("--shard: %w", err)
 		}
 	}
 	if !contains(sbom.Formats(), f.sbomFormat) {
@@ -142,7 +151,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, paths []string) error {
 	opts := scan.Options{
 		Paths: paths, Stdin: e.stdin, Images: f.images, Config: cfg, Engine: eng, SBOM: sopts, Feed: feed,
 		Jobs: f.jobs, SBOMDir: f.sbomDir, SBOMFormat: f.sbomFormat, FailOn: failOn, Waivers: waivers,
-		Baseline: baseline, Tool: Version(), Load: scanner.LoadOptions{},
+		Baseline: baseline, Tool: Version(), Load: scanner.LoadOptions{}, Shard: shard,
 	}
 	if e.progress() {
 		opts.Progress = progressBar(e.stderr)

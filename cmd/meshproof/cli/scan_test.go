@@ -32,6 +32,7 @@ func TestScanScripts(t *testing.T) {
 	ui := imagetest.Image(t, imagetest.Config{}, imagetest.Alpine(t), imagetest.NPM(t))
 	db := imagetest.Image(t, imagetest.Config{User: "999"}, imagetest.Debian(t))
 	imagetest.Push(t, host+"/shop/ui:1.0", ui)
+	imagetest.Push(t, host+"/shop/api:2.0", ui)
 	dbDigest := imagetest.Push(t, host+"/shop/db:12", db)
 	arm := imagetest.Image(t, imagetest.Config{Architecture: "arm64", User: "999"}, imagetest.Debian(t))
 	imagetest.PushIndex(t, host+"/multi:1", imagetest.Index(t, ui, arm))
