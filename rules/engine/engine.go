@@ -77,6 +77,9 @@ type Engine struct {
 	userRules []ruleRef
 
 	now time.Time
+	// rerated holds the IDs whose severity the configuration overrides:
+	// the user's rating then wins over one a result gives itself.
+	rerated map[string]bool
 
 	mu      sync.Mutex
 	byKind  map[string]*prepared // document query per "group/kind"
@@ -218,12 +221,14 @@ func (e *Engine) configure(opts Options) error {
 		}
 		r.Disabled = true
 	}
+	e.rerated = map[string]bool{}
 	for id, sev := range opts.Severity {
 		r, err := find(id)
 		if err != nil {
 			return fmt.Errorf("rule severities: %w", err)
 		}
 		r.Severity = sev
+		e.rerated[r.ID] = true
 	}
 	return nil
 }
@@ -748,8 +753,9 @@ func (e *Engine) finding(ref ruleRef, r any, o *scanner.Object, inCDE bool) (rul
 		if inCDE && rule.CDERaise {
 			f.Severity = f.Severity.Raise()
 		}
-		// A result may rate itself (IMG-07 takes the advisory's CVSS rating).
-		if sev, err := rules.ParseSeverity(fmt.Sprint(obj["severity"])); obj != nil && err == nil {
+		// A result may rate itself (IMG-07 takes the advisory's CVSS
+		// rating), unless the configuration re-rates the rule.
+		if sev, err := rules.ParseSeverity(fmt.Sprint(obj["severity"])); obj != nil && err == nil && !e.rerated[rule.ID] {
 			f.Severity = sev
 		}
 	} else {

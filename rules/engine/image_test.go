@@ -34,4 +34,25 @@ func TestImageRuleSeverityFromResult(t *testing.T) {
 			t.Errorf("IMG-07 finding on line %d has severity %v, want %v (all: %v)", line, got[line], sev, got)
 		}
 	}
+	// A severity set in the configuration wins over the advisory's.
+	e2, err := New(context.Background(), Options{Severity: map[string]rules.Severity{"IMG-07": rules.Critical}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err = e2.Evaluate(context.Background(), objs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range fs {
+		if f.RuleID == "IMG-07" {
+			n++
+			if f.Severity != rules.Critical {
+				t.Errorf("IMG-07 finding on line %d with rules.severity IMG-07: critical has severity %v", f.Line, f.Severity)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no IMG-07 findings with the override")
+	}
 }
