@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Resource names the Kubernetes object a finding is about.
@@ -175,6 +176,9 @@ type Shard struct {
 	// Files are the input files this shard owns: only findings on them are
 	// reported.
 	Files []string `json:"files"`
+	// Time is when the shard's check ran: it decided waiver expiry, and a
+	// merge builds the report at the shards' time.
+	Time time.Time `json:"time,omitzero"`
 }
 
 // RuleByID returns the report's rule with an ID, or nil (user policies).

@@ -17,7 +17,7 @@ var htmlTemplate string
 var htmlFuncs = template.FuncMap{
 	"pct": func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 	"statusText": func(s string) string {
-		return map[string]string{StatusPass: "pass", StatusFail: "fail", StatusNotAssessed: "not assessed", StatusNotApplicable: "not applicable", "waived": "waived", "no_subject": "nothing to check", "assessed": "assessed", "in_force": "in force", "expired": "expired", "unused": "unused", "invalid": "invalid"}[s]
+		return map[string]string{StatusPass: "pass", StatusFail: "fail", StatusNotAssessed: "not assessed", StatusNotApplicable: "not applicable", "waived": "waived", "no_subject": "nothing to check", "assessed": "assessed", "in_force": "in force", "expired": "expired", "unused": "unused", "invalid": "invalid", StatusIncomplete: "incomplete", ImageScanned: "scanned", ImageFailed: "could not be scanned", ImageMissing: "not in the inventory"}[s]
 	},
 	"join":     strings.Join,
 	"orDash":   func(s string) string { return cmpOr(s, "-") },

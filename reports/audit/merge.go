@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/meshproof/meshproof/rules"
 )
@@ -109,4 +110,19 @@ func MergeShards(shards []*rules.Report) (*rules.Report, error) {
 	}
 	out.Summary.Rules = first.Summary.Rules
 	return out, nil
+}
+
+// ShardsTime is when the latest of the shards ran, the time a merged
+// report is of; zero when a shard does not record its time.
+func ShardsTime(shards []*rules.Report) time.Time {
+	var t time.Time
+	for _, s := range shards {
+		if s.Shard == nil || s.Shard.Time.IsZero() {
+			return time.Time{}
+		}
+		if s.Shard.Time.After(t) {
+			t = s.Shard.Time
+		}
+	}
+	return t
 }

@@ -79,6 +79,12 @@ func WritePDF(ctx context.Context, w io.Writer, r *Report) error {
 	s := r.Summary
 	doc.Add(para(fmt.Sprintf("Overall: %s. %d requirement(s) pass, %d fail, %d not assessed, %d not applicable.",
 		strings.ToUpper(r.Status), s.Requirements[StatusPass], s.Requirements[StatusFail], s.Requirements[StatusNotAssessed], s.Requirements[StatusNotApplicable]), 11))
+	if !r.Complete {
+		doc.Add(para("INCOMPLETE REPORT: part of the input could not be assessed; the requirements it bears on are not assessed.", 10))
+		for _, why := range r.Incomplete {
+			doc.Add(para("- "+why, 9))
+		}
+	}
 
 	doc.Add(heading("Summary"))
 	doc.Add(para(fmt.Sprintf("%d finding(s) on %d resource(s) in %d file(s), %d rule(s) applied; %d waived, %d not assessed.", s.Findings, s.Resources, s.Files, s.Rules, s.Waived, s.NotAssessed), 9))
@@ -166,27 +172,47 @@ func WritePDF(ctx context.Context, w io.Writer, r *Report) error {
 	}))
 
 	doc.Add(heading("Software inventory (6.3.2)"))
-	doc.Add(para(statusWord(r.Inventory.Status)+". "+r.Inventory.Reason, 9))
+	line := statusWord(r.Inventory.Status) + ". " + r.Inventory.Reason
+	if r.Inventory.ScannedAt != "" {
+		line += " Scanned " + r.Inventory.ScannedAt + "."
+	}
+	doc.Add(para(line, 9))
 	if len(r.Inventory.Images) > 0 {
 		var rows [][]string
 		for _, im := range r.Inventory.Images {
-			rows = append(rows, []string{im.Ref, im.Digest, fmt.Sprint(im.Components), strings.Join(im.SBOMs, " ")})
+			var types []string
+			for _, k := range sortedKeys(im.ByType) {
+				types = append(types, fmt.Sprintf("%s %d", k, im.ByType[k]))
+			}
+			status := statusWord(im.Status)
+			if im.Error != "" {
+				status += ": " + im.Error
+			}
+			comp := fmt.Sprint(im.Components)
+			if len(types) > 0 {
+				comp += " (" + strings.Join(types, ", ") + ")"
+			}
+			rows = append(rows, []string{im.Ref, status, breakable(cmpOr(im.Digest, "-")), comp, fmt.Sprint(im.Vulnerabilities), strings.Join(im.SBOMs, " ")})
 		}
-		doc.Add(table([]float64{150, 165, 55, 145}, []string{"Image", "Digest", "Components", "SBOM"}, rows))
+		doc.Add(table([]float64{110, 70, 95, 80, 40, 120}, []string{"Image", "Status", "Digest", "Components", "Vulns", "SBOM (beside the report)"}, rows))
 	}
 	doc.Add(heading("Vulnerabilities (6.3.3)"))
 	v := r.Vulnerabilities
-	line := statusWord(v.Status) + ". " + v.Reason
+	line = statusWord(v.Status) + ". " + v.Reason
 	if v.FeedDate != "" {
-		line += " Feed date " + v.FeedDate + "."
+		line += fmt.Sprintf(" Feed date (newest advisory) %s, feed %s, %d advisories.", v.FeedDate, v.Feed, v.Advisories)
 	}
 	doc.Add(para(line, 9))
 	if len(v.Items) > 0 {
 		var rows [][]string
 		for _, it := range v.Items {
-			rows = append(rows, []string{it.ID, it.Severity, it.Image, it.Package + " " + it.Version, cmpOr(it.FixedIn, "-")})
+			id := it.ID
+			if len(it.Aliases) > 0 {
+				id += " (" + strings.Join(it.Aliases, ", ") + ")"
+			}
+			rows = append(rows, []string{id, it.Severity, it.Image, it.Package, it.Version, cmpOr(it.FixedIn, "-")})
 		}
-		doc.Add(table([]float64{90, 55, 160, 130, 80}, []string{"ID", "Severity", "Image", "Package", "Fixed in"}, rows))
+		doc.Add(table([]float64{110, 50, 130, 80, 70, 75}, []string{"Advisory", "Severity", "Image", "Package", "Installed", "Fixed in"}, rows))
 	}
 
 	doc.Add(heading("Waivers and compensating controls"))
@@ -236,6 +262,19 @@ func WritePDF(ctx context.Context, w io.Writer, r *Report) error {
 		return fmt.Errorf("write pdf: %w", err)
 	}
 	return nil
+}
+
+// breakable lets a table cell wrap a long digest.
+func breakable(s string) string {
+	if len(s) <= 24 {
+		return s
+	}
+	var parts []string
+	for len(s) > 24 {
+		parts = append(parts, s[:24])
+		s = s[24:]
+	}
+	return strings.Join(append(parts, s), " ")
 }
 
 func statusWord(s string) string { return cmpOr(htmlFuncs["statusText"].(func(string) string)(s), s) }

@@ -11,6 +11,7 @@ import (
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/rules/mesh"
 	"github.com/meshproof/meshproof/scanner"
+	"github.com/meshproof/meshproof/scanner/inventory"
 )
 
 // FormatVersion names the JSON format of the report.
@@ -22,14 +23,23 @@ const (
 	StatusFail          = "fail"
 	StatusNotAssessed   = "not_assessed"
 	StatusNotApplicable = "not_applicable"
+	// StatusIncomplete is the report's status when nothing fails but part
+	// of the input could not be assessed.
+	StatusIncomplete = "incomplete"
 )
 
 // Report is the PCI audit report (schema: docs/schemas/audit-report.json).
 type Report struct {
 	Format string `json:"format"`
 	Title  string `json:"title"`
-	// Status is fail when a requirement fails, else pass.
-	Status          string          `json:"status"`
+	// Status is fail when a requirement fails, else incomplete when the
+	// report could not assess everything it was asked to (see
+	// Incomplete), else pass.
+	Status string `json:"status"`
+	// Complete is false when part of the input could not be assessed (an
+	// image that could not be scanned); Incomplete says what.
+	Complete        bool            `json:"complete"`
+	Incomplete      []string        `json:"incomplete"`
 	Summary         Summary         `json:"summary"`
 	Scope           Scope           `json:"scope"`
 	Segmentation    Segmentation    `json:"segmentation"`
@@ -161,47 +171,88 @@ type AuthzCoverage struct {
 // Inventory is the software inventory (6.3.2) from an image scan.
 type Inventory struct {
 	// Status is assessed or not_assessed.
-	Status string  `json:"status"`
-	Reason string  `json:"reason,omitempty"`
-	Images []Image `json:"images"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// ScannedAt is when the scan ran (RFC 3339).
+	ScannedAt string  `json:"scanned_at,omitempty"`
+	Images    []Image `json:"images"`
 }
 
-// Image is one scanned image: the seam for meshproof scan's results.
+// Image is one image the manifests run (or the scan was given), as the
+// scan found it.
 type Image struct {
-	Ref        string         `json:"ref"`
-	Digest     string         `json:"digest"`
+	Ref string `json:"ref"`
+	// Status is scanned, failed (the scan could not read it) or missing
+	// (the manifests run it, the inventory does not hold it).
+	Status   string `json:"status"`
+	Error    string `json:"error,omitempty"`
+	Digest   string `json:"digest"`
+	Platform string `json:"platform,omitempty"`
+	Distro   string `json:"distro,omitempty"`
+	// Components counts the SBOM's packages, ByType by package type.
 	Components int            `json:"components"`
 	ByType     map[string]int `json:"by_type"`
+	// Vulnerabilities counts the image's known vulnerabilities.
+	Vulnerabilities int `json:"vulnerabilities"`
+	// Uses are the workloads that run it ("Kind/namespace/name").
+	Uses []string `json:"uses"`
 	// SBOMs are paths, relative to the report, of the SBOM files written
 	// beside it.
 	SBOMs []string `json:"sboms"`
 }
 
+// Image statuses.
+const (
+	ImageScanned = "scanned"
+	ImageFailed  = "failed"
+	ImageMissing = "missing"
+)
+
 // Vulnerabilities are the known vulnerabilities (6.3.3) from an image scan.
 type Vulnerabilities struct {
-	Status     string          `json:"status"`
-	Reason     string          `json:"reason,omitempty"`
-	FeedDate   string          `json:"feed_date,omitempty"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// FeedDate is the date of the feed's newest advisory (YYYY-MM-DD).
+	FeedDate string `json:"feed_date,omitempty"`
+	// Feed is the feed's path, Advisories how many it holds.
+	Feed       string          `json:"feed,omitempty"`
+	Advisories int             `json:"advisories,omitempty"`
 	BySeverity map[string]int  `json:"by_severity"`
 	Items      []Vulnerability `json:"items"`
 }
 
 // Vulnerability is one known vulnerability in one image's component.
 type Vulnerability struct {
-	ID       string `json:"id"`
-	Severity string `json:"severity"`
-	Image    string `json:"image"`
-	Package  string `json:"package"`
-	Version  string `json:"version"`
-	FixedIn  string `json:"fixed_in,omitempty"`
+	// ID is the advisory, Aliases its other IDs (CVEs).
+	ID       string   `json:"id"`
+	Aliases  []string `json:"aliases"`
+	Severity string   `json:"severity"`
+	Image    string   `json:"image"`
+	Package  string   `json:"package"`
+	// Version is the installed version, FixedIn the first fixed one.
+	Version string `json:"version"`
+	FixedIn string `json:"fixed_in,omitempty"`
 }
 
-// Scan is the optional input from meshproof scan: the images the manifests
-// reference, their SBOMs and the vulnerabilities matched against a feed.
+// Scan is the optional input from an image scan: what rules/scan found
+// (or an inventory that meshproof scan --inventory wrote earlier).
 type Scan struct {
-	Images          []Image
-	FeedDate        string
-	Vulnerabilities []Vulnerability
+	Inventory *inventory.Report
+	// SBOMs are, for each image of Inventory.Images, the paths relative to
+	// the report of its SBOM files written beside it.
+	SBOMs [][]string
+	// Findings are the scan's findings (image policies IMG-*, images that
+	// could not be scanned SCAN-01), Rules the rules it applied beyond the
+	// check's, Waivers what became of the waivers in the scan.
+	Findings []rules.Finding
+	Rules    []rules.Rule
+	Waivers  []rules.WaiverStatus
+	// NoPolicies is true when the image policies' results are not known
+	// (an inventory read from a file holds none): their checks are then
+	// not assessed.
+	NoPolicies bool
+	// Missing lists images the manifests run that the scan does not hold.
+	Missing []inventory.Image
 }
 
 // Waiver is a waiver or compensating control and what became of it.
@@ -252,7 +303,6 @@ func Build(in Input) *Report {
 	rep := &Report{
 		Format:     FormatVersion,
 		Title:      "PCI DSS v4.0.1 audit report: service mesh",
-		Findings:   in.Check.Findings,
 		Statements: statements,
 		Integrity: Integrity{
 			Tool:      in.Tool,
@@ -262,20 +312,24 @@ func Build(in Input) *Report {
 			Shards:    in.Shards,
 		},
 	}
-	if rep.Findings == nil {
-		rep.Findings = []rules.Finding{}
-	}
+	rep.Inventory, rep.Vulnerabilities, rep.Incomplete = buildScan(in.Scan)
+	rep.Complete = len(rep.Incomplete) == 0
+	in = withScan(in)
+	rep.Findings = nonNil(in.Check.Findings)
 	g := in.Model.CallGraph()
 	rep.Segmentation = Segmentation{Nodes: g.Nodes, Edges: g.Edges}
 	rep.Scope = buildScope(in.Model, g)
 	rep.Coverage = buildCoverage(in.Model)
-	rep.Inventory, rep.Vulnerabilities = buildScan(in.Scan)
 	rep.Waivers = buildWaivers(in.Check)
 	rep.Requirements = buildRequirements(in, rep)
 	rep.Summary = buildSummary(in, rep)
-	rep.Status = StatusPass
-	if rep.Summary.Requirements[StatusFail] > 0 {
+	switch {
+	case rep.Summary.Requirements[StatusFail] > 0:
 		rep.Status = StatusFail
+	case !rep.Complete:
+		rep.Status = StatusIncomplete
+	default:
+		rep.Status = StatusPass
 	}
 	return rep
 }
@@ -408,30 +462,6 @@ func buildCoverage(m *mesh.Model) Coverage {
 	return c
 }
 
-func buildScan(s *Scan) (Inventory, Vulnerabilities) {
-	inv := Inventory{Status: StatusNotAssessed, Reason: NoScan, Images: []Image{}}
-	vul := Vulnerabilities{Status: StatusNotAssessed, Reason: NoScan, BySeverity: map[string]int{}, Items: []Vulnerability{}}
-	if s == nil {
-		return inv, vul
-	}
-	inv.Status, inv.Reason, inv.Images = "assessed", "", nonNil(s.Images)
-	for i := range inv.Images {
-		inv.Images[i].SBOMs = nonNil(inv.Images[i].SBOMs)
-		if inv.Images[i].ByType == nil {
-			inv.Images[i].ByType = map[string]int{}
-		}
-	}
-	if s.FeedDate == "" {
-		vul.Reason = "the image scan matched no vulnerability feed"
-		return inv, vul
-	}
-	vul.Status, vul.Reason, vul.FeedDate, vul.Items = "assessed", "", s.FeedDate, nonNil(s.Vulnerabilities)
-	for _, v := range vul.Items {
-		vul.BySeverity[strings.ToUpper(v.Severity)]++
-	}
-	return inv, vul
-}
-
 func buildWaivers(c *rules.Report) []Waiver {
 	out := []Waiver{}
 	seen := map[string]bool{}
@@ -511,7 +541,13 @@ func publicPath(m *mesh.Model) bool {
 }
 
 // subjects counts the input objects a rule looks at.
-func subjects(r rules.Rule, in Input) int {
+func subjects(r rules.Rule, in Input, rep *Report) int {
+	switch {
+	case imageRule(r) && r.Input == "image" && len(r.Kinds) == 0:
+		return len(rep.Inventory.Images) // every image, scanned or not
+	case imageRule(r):
+		return scannedImages(rep)
+	}
 	if len(r.Kinds) == 0 {
 		if r.Input == "schema" {
 			n := 0
@@ -549,7 +585,7 @@ func buildRequirements(in Input, rep *Report) []Requirement {
 			if !slices.Contains(rule.PCI, cr.ID) {
 				continue
 			}
-			ch := Check{Rule: rule.ID, Title: rule.Title, Subjects: subjects(rule, in)}
+			ch := Check{Rule: rule.ID, Title: rule.Title, Subjects: subjects(rule, in, rep)}
 			failing, waived, na := 0, 0, 0
 			for _, f := range byRule[rule.ID] {
 				if cr.ID == "4.2.1" && !counts42(f, m) {
@@ -571,6 +607,11 @@ func buildRequirements(in Input, rep *Report) []Requirement {
 				}
 			}
 			switch {
+			case imageRule(rule) && in.Scan != nil && in.Scan.NoPolicies && rule.ID != "SCAN-01":
+				ch.Result = StatusNotAssessed
+				if !slices.Contains(notAssessed, NoPolicyResults) {
+					notAssessed = append(notAssessed, NoPolicyResults)
+				}
 			case failing > 0:
 				ch.Result = StatusFail
 				anyFail = true
@@ -596,9 +637,17 @@ func buildRequirements(in Input, rep *Report) []Requirement {
 		if cr.Scan && rep.Inventory.Status == StatusNotAssessed && anyFail {
 			r.Notes = append(r.Notes, "Not fully assessed: "+NoScan+"; the status comes from the manifests alone.")
 		}
+		unscanned := 0
+		for _, im := range rep.Inventory.Images {
+			if im.Status != ImageScanned {
+				unscanned++
+			}
+		}
 		switch {
 		case anyFail:
 			r.Status = StatusFail
+		case cr.Scan && unscanned > 0:
+			r.Status, r.Reason = StatusNotAssessed, fmt.Sprintf("%d of %d image(s) could not be scanned (see Software inventory)", unscanned, len(rep.Inventory.Images))
 		case cr.Process != "":
 			r.Status, r.Reason = StatusNotAssessed, cr.Process
 		case (cr.ID == "4.2.1" || cr.ID == "4.2.1.1") && !publicPath(m):
@@ -672,19 +721,27 @@ func extraRequirement(id string, in Input, rep *Report, r *Requirement, pass, fa
 	case "6.3.2":
 		inv := rep.Inventory
 		if inv.Status != StatusNotAssessed {
-			missing := 0
+			missing, scanned := 0, 0
 			for _, im := range inv.Images {
+				if im.Status != ImageScanned {
+					continue
+				}
+				scanned++
 				if len(im.SBOMs) == 0 {
 					missing++
 				}
 			}
-			r.Checks = append(r.Checks, Check{Rule: "SCAN-SBOM", Title: "An SBOM for every image", Subjects: len(inv.Images), Findings: missing, Result: StatusPass})
-			if missing > 0 {
+			r.Checks = append(r.Checks, Check{Rule: "SCAN-SBOM", Title: "An SBOM for every image", Subjects: scanned, Findings: missing, Result: StatusPass})
+			switch {
+			case missing > 0:
 				r.Checks[len(r.Checks)-1].Result = StatusFail
+				r.Notes = append(r.Notes, fmt.Sprintf("%d scanned image(s) have no SBOM file beside the report (an inventory written without --sbom-dir names none).", missing))
 				*fail = true
-			} else {
+			case scanned > 0:
 				*pass = true
-				r.Evidence = append(r.Evidence, fmt.Sprintf("an SBOM for each of %d image(s)", len(inv.Images)))
+				r.Evidence = append(r.Evidence, fmt.Sprintf("an SBOM for each of %d scanned image(s), written beside the report (CycloneDX)", scanned))
+			default:
+				r.Checks[len(r.Checks)-1].Result = "no_subject"
 			}
 		}
 	case "6.3.1", "6.3.3", "11.3.1":
@@ -694,13 +751,13 @@ func extraRequirement(id string, in Input, rep *Report, r *Requirement, pass, fa
 			*na = append(*na, v.Reason)
 		case v.Status != StatusNotAssessed:
 			bad := v.BySeverity["CRITICAL"] + v.BySeverity["HIGH"]
-			ch := Check{Rule: "SCAN-VULN", Title: "No known critical or high vulnerability", Subjects: len(rep.Inventory.Images), Findings: bad, Result: StatusPass}
+			ch := Check{Rule: "SCAN-VULN", Title: "No known critical or high vulnerability", Subjects: scannedImages(rep), Findings: bad, Result: StatusPass}
 			if bad > 0 && id == "6.3.3" {
 				ch.Result = StatusFail
 				*fail = true
 			} else {
 				*pass = true
-				r.Evidence = append(r.Evidence, fmt.Sprintf("%d image(s) matched against the vulnerability feed of %s: %d known vulnerability(ies), %d critical or high", len(rep.Inventory.Images), v.FeedDate, len(v.Items), bad))
+				r.Evidence = append(r.Evidence, fmt.Sprintf("%d image(s) matched against the vulnerability feed of %s: %d known vulnerability(ies), %d critical or high", scannedImages(rep), v.FeedDate, len(v.Items), bad))
 			}
 			r.Checks = append(r.Checks, ch)
 		}
@@ -736,7 +793,10 @@ func buildSummary(in Input, rep *Report) Summary {
 		}
 		s.BySeverity[f.Severity.String()]++
 		ns := f.Resource.Namespace
-		if ns == "" {
+		switch {
+		case f.Resource.Kind == imageKind && ns == "":
+			ns = "(images)"
+		case ns == "":
 			ns = "(cluster)"
 		}
 		s.ByNamespace[ns]++

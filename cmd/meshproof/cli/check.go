@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -161,7 +162,11 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, paths []string) error {
 			stdin = bytes.NewReader(stdinData)
 		}
 	}
+	// A shard records when it ran, so that a merge judges waivers and
+	// the model at the shards' time.
+	now := time.Now().UTC().Truncate(time.Second)
 	rep, err := check.Run(ctx, check.Options{
+		Now:      now,
 		Paths:    paths,
 		Stdin:    stdin,
 		Config:   cfg,
@@ -181,6 +186,7 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, paths []string) error {
 		if err := shardInfo(rep, shard, paths, stdinData, cfg, f); err != nil {
 			return err
 		}
+		rep.Shard.Time = now
 	}
 	if err := formatter.Format(e.stdout, rep); err != nil {
 		return fmt.Errorf("write report: %w", err)

@@ -33,6 +33,7 @@ type reportFlags struct {
 	config  string
 	waivers string
 	key     string
+	scan    reportScanFlags
 }
 
 func newReport(e *env) *cobra.Command {
@@ -50,16 +51,33 @@ The report maps every finding and every passing check to PCI DSS requirements
 allowed-call graph, draws the segmentation graph, measures mTLS and
 authorization coverage, lists waivers and the expired ones, and records the
 SHA-256 of every input, the rule pack's digest, the tool version and the time.
-Without an image scan, the software inventory (6.3.2) and vulnerabilities
-(6.3.3) say "not assessed: no image scan was run".
+
+With --vuln-db (or --scan, or --image), report scans every image the manifests
+run as meshproof scan does (the same flags: --platform, --cache-dir,
+--insecure-registry, --jobs, --image): the software inventory (6.3.2) lists each
+image's digest and component counts and links its CycloneDX SBOM, written into
+DIR/sbom/; the vulnerabilities (6.3.3) list advisory, package, installed and
+fixed versions and severity with the feed's date; the image policies (IMG-*)
+and the vulnerabilities count in the requirements. --inventory FILE reads an
+earlier meshproof scan --inventory instead (and copies the SBOM files it
+names); it holds no image policy results, so the IMG-* checks are then not
+assessed. Without either, inventory and vulnerabilities say "not assessed: no
+image scan was run".
 
 With --key, report.json is signed as meshproof sign signs any file: a Sigstore
 bundle, report.json.sigstore.json, beside it, which meshproof verify (and
 cosign verify-blob-attestation) checks.
 
 Exit codes: 0 the report was written (whatever it found); 2 it could not be
-(unreadable input, bad flags or config). Nothing is written on error.`,
+(unreadable input, bad flags or config, an unreadable feed or inventory), and
+nothing is written; 2 as well when the report is incomplete (an image could not
+be scanned, or the inventory lacks an image the manifests run): the report is
+then written, marked incomplete on its first page and in report.json
+("complete": false, "incomplete": [...]), with the requirements the missing
+images bear on not assessed, so that an assessor sees what is missing.`,
 		Example: `  meshproof report --out report/ ./k8s
+  meshproof report --out report/ --vuln-db ./osv ./k8s
+  meshproof scan --sbom-dir sboms --inventory inventory.json ./k8s && meshproof report --out report/ --inventory inventory.json ./k8s
   meshproof report --out report/ --key signing.key ./k8s
   meshproof verify --key signing.pub report/report.json
   meshproof report merge --out report/ shard-*.json`,
@@ -73,6 +91,7 @@ Exit codes: 0 the report was written (whatever it found); 2 it could not be
 	fl.StringVar(&f.config, "config", "", "configuration file (default: .meshproof.yaml found by walking up from the working directory)")
 	fl.StringVar(&f.waivers, "waivers", "", "waivers file (default from config)")
 	fl.StringVar(&f.key, "key", "", "private key that signs report.json (writes report.json.sigstore.json)")
+	f.scan.add(fl)
 	cmd.MarkFlagRequired("out")
 	cmd.AddCommand(newReportMerge(e))
 	return cmd
@@ -115,6 +134,9 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if slices.Contains(paths, "-") {
 		return errors.New("report: standard input is not supported: the report records the SHA-256 of every input file")
 	}
+	if err := f.scan.validate(); err != nil {
+		return err
+	}
 	cfg, eng, waivers, digest, err := reportSetup(ctx, f.config, f.waivers)
 	if err != nil {
 		return err
@@ -128,13 +150,26 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 	if err != nil {
 		return err
 	}
-	rep := audit.Build(audit.Input{Check: res.Report, Model: res.Model, Objects: res.Objects, Inputs: inputs, RulePack: digest, Tool: Version(), Now: now})
-	return writeReport(ctx, e, f.out, f.key, rep)
+	sc, err := reportScan(ctx, e, &f.scan, paths, res.Objects, cfg, eng, waivers, now)
+	if err != nil {
+		return err
+	}
+	in := audit.Input{Check: res.Report, Model: res.Model, Objects: res.Objects, Inputs: inputs, RulePack: digest, Tool: Version(), Now: now}
+	var sboms map[string][]byte
+	if sc != nil {
+		in.Scan, sboms = sc.scan, sc.sboms
+	}
+	rep := audit.Build(in)
+	if err := writeReport(ctx, e, f.out, f.key, rep, sboms); err != nil {
+		return err
+	}
+	return incompleteError(e, rep)
 }
 
 // writeReport renders every format in memory first, so that an error
-// leaves nothing half-written.
-func writeReport(ctx context.Context, e *env, out, keyPath string, rep *audit.Report) error {
+// leaves nothing half-written; the SBOMs go first, so that the report's
+// links resolve once it is there.
+func writeReport(ctx context.Context, e *env, out, keyPath string, rep *audit.Report, sboms map[string][]byte) error {
 	var js, page, pdf bytes.Buffer
 	if err := audit.WriteJSON(&js, rep); err != nil {
 		return err
@@ -160,6 +195,9 @@ func writeReport(ctx context.Context, e *env, out, keyPath string, rep *audit.Re
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
+	if err := writeSBOMs(out, sboms); err != nil {
+		return err
+	}
 	files["report.json"], files["index.html"], files["report.pdf"] = js.Bytes(), page.Bytes(), pdf.Bytes()
 	names := slices.Sorted(maps.Keys(files))
 	// report.json last but one and its signature last: a reader never sees a
@@ -177,9 +215,24 @@ func writeReport(ctx context.Context, e *env, out, keyPath string, rep *audit.Re
 		}
 	}
 	s := rep.Summary.Requirements
-	fmt.Fprintf(e.stdout, "%s: %d requirement(s) pass, %d fail, %d not assessed, %d not applicable; scope %d CDE, %d connected-to workload(s)\nwrote %s\n",
+	fmt.Fprintf(e.stdout, "%s: %d requirement(s) pass, %d fail, %d not assessed, %d not applicable; scope %d CDE, %d connected-to workload(s)\n",
 		strings.ToUpper(rep.Status), s[audit.StatusPass], s[audit.StatusFail], s[audit.StatusNotAssessed], s[audit.StatusNotApplicable],
-		len(rep.Scope.CDE), len(rep.Scope.Connected), strings.Join([]string{filepath.Join(out, "index.html"), filepath.Join(out, "report.pdf"), filepath.Join(out, "report.json")}, ", "))
+		len(rep.Scope.CDE), len(rep.Scope.Connected))
+	if rep.Inventory.Status != audit.StatusNotAssessed {
+		failed := 0
+		for _, im := range rep.Inventory.Images {
+			if im.Status != audit.ImageScanned {
+				failed++
+			}
+		}
+		feed := "no vulnerability feed"
+		if d := rep.Vulnerabilities.FeedDate; d != "" {
+			feed = "feed of " + d
+		}
+		fmt.Fprintf(e.stdout, "images: %d, %d not scanned, %d SBOM(s) in %s; %d known vulnerability(ies), %s\n", len(rep.Inventory.Images), failed, len(sboms),
+			filepath.Join(out, sbomFolder), len(rep.Vulnerabilities.Items), feed)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s\n", strings.Join([]string{filepath.Join(out, "index.html"), filepath.Join(out, "report.pdf"), filepath.Join(out, "report.json")}, ", "))
 	return nil
 }
 
@@ -204,13 +257,19 @@ does. It refuses shards that do not fit together: different shard counts, a
 shard missing or given twice, different rule packs (built-in pack, policies,
 data and rule settings), different input files, or an input owned by two
 shards. It reads the input files again to build the mesh model, and refuses
-them when their SHA-256 differs from what the shards checked.
+them when their SHA-256 differs from what the shards checked. The report is
+of the shards' time (the latest shard's): waivers and the model are judged
+then, not at the merge. The image scan flags work as for meshproof report
+(--vuln-db, --inventory ...): the images of the merged inputs are scanned once,
+in the merge job.
 
 Exit codes: 0 the report was written; 2 the shards do not fit, or a file
-could not be read.`,
+could not be read (nothing is written), or the report is incomplete (written,
+and marked so).`,
 		Example: `  meshproof check --shard 1/2 -o json ./k8s > shard-1.json   # CI job 1
   meshproof check --shard 2/2 -o json ./k8s > shard-2.json   # CI job 2
-  meshproof report merge --out report/ shard-*.json`,
+  meshproof report merge --out report/ shard-*.json
+  meshproof report merge --out report/ --vuln-db ./osv shard-*.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runMerge(cmd.Context(), e, &f, args)
@@ -220,11 +279,15 @@ could not be read.`,
 	fl.StringVar(&f.out, "out", "", "folder to write index.html, report.pdf and report.json into (required)")
 	fl.StringVar(&f.config, "config", "", "configuration file (default: .meshproof.yaml found by walking up from the working directory)")
 	fl.StringVar(&f.key, "key", "", "private key that signs report.json (writes report.json.sigstore.json)")
+	f.scan.add(fl)
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
 
 func runMerge(ctx context.Context, e *env, f *reportFlags, files []string) error {
+	if err := f.scan.validate(); err != nil {
+		return err
+	}
 	var shards []*rules.Report
 	for _, p := range files {
 		data, err := os.ReadFile(p)
@@ -244,7 +307,7 @@ func runMerge(ctx context.Context, e *env, f *reportFlags, files []string) error
 	if err != nil {
 		return err
 	}
-	cfg, eng, _, digest, err := reportSetup(ctx, f.config, "")
+	cfg, eng, waivers, digest, err := reportSetup(ctx, f.config, "")
 	if err != nil {
 		return err
 	}
@@ -255,9 +318,14 @@ func runMerge(ctx context.Context, e *env, f *reportFlags, files []string) error
 	for _, in := range merged.Inputs {
 		paths = append(paths, in.Path)
 	}
-	now, err := inputsUnchanged(merged.Inputs)
-	if err != nil {
+	if err := inputsUnchanged(merged.Inputs); err != nil {
 		return err
+	}
+	// The report is of the shards' time: the latest shard's (shards of an
+	// older meshproof record none: then now).
+	now := audit.ShardsTime(shards)
+	if now.IsZero() {
+		now = time.Now()
 	}
 	objs, err := scanner.Load(ctx, paths, scanner.LoadOptions{})
 	if err != nil {
@@ -270,28 +338,40 @@ func runMerge(ctx context.Context, e *env, f *reportFlags, files []string) error
 		names = append(names, fmt.Sprintf("%d/%d", s.Shard.Index, s.Shard.Count))
 	}
 	slices.Sort(names)
-	rep := audit.Build(audit.Input{Check: merged, Model: model, Objects: objs, Inputs: merged.Inputs, RulePack: merged.RulePack, Tool: Version(), Now: now, Shards: names})
-	return writeReport(ctx, e, f.out, f.key, rep)
+	sc, err := reportScan(ctx, e, &f.scan, paths, objs, cfg, eng, waivers, now)
+	if err != nil {
+		return err
+	}
+	in := audit.Input{Check: merged, Model: model, Objects: objs, Inputs: merged.Inputs, RulePack: merged.RulePack, Tool: Version(), Now: now, Shards: names}
+	var sboms map[string][]byte
+	if sc != nil {
+		in.Scan, sboms = sc.scan, sc.sboms
+	}
+	rep := audit.Build(in)
+	if err := writeReport(ctx, e, f.out, f.key, rep, sboms); err != nil {
+		return err
+	}
+	return incompleteError(e, rep)
 }
 
 // inputsUnchanged checks that every input still has the digest the shards
-// checked, and returns the time.
-func inputsUnchanged(inputs []rules.InputFile) (time.Time, error) {
+// checked.
+func inputsUnchanged(inputs []rules.InputFile) error {
 	var paths []string
 	for _, in := range inputs {
 		if in.Path == scanner.StdinName {
-			return time.Time{}, errors.New("merge: a shard read standard input, which cannot be read again")
+			return errors.New("merge: a shard read standard input, which cannot be read again")
 		}
 		paths = append(paths, in.Path)
 	}
 	now, err := check.HashInputs(paths, nil)
 	if err != nil {
-		return time.Time{}, err
+		return err
 	}
 	for i, in := range inputs {
 		if now[i].SHA256 != in.SHA256 {
-			return time.Time{}, fmt.Errorf("merge: %s changed since the shards checked it (sha256 %s, now %s)", in.Path, in.SHA256, now[i].SHA256)
+			return fmt.Errorf("merge: %s changed since the shards checked it (sha256 %s, now %s)", in.Path, in.SHA256, now[i].SHA256)
 		}
 	}
-	return time.Now(), nil
+	return nil
 }
