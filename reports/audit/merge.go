@@ -1,9 +1,11 @@
 package audit
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/meshproof/meshproof/rules"
@@ -102,6 +104,11 @@ func MergeShards(shards []*rules.Report) (*rules.Report, error) {
 		}
 	}
 	rules.SortFindings(out.Findings)
+	// The same order whatever the order of the shards.
+	slices.SortStableFunc(statuses, func(a, b rules.WaiverStatus) int {
+		return cmp.Or(strings.Compare(a.Waiver.Rule, b.Waiver.Rule), strings.Compare(a.Waiver.Resource, b.Waiver.Resource),
+			strings.Compare(a.Waiver.Fingerprint, b.Waiver.Fingerprint), strings.Compare(a.Waiver.Source, b.Waiver.Source), strings.Compare(a.Status, b.Status))
+	})
 	out.Waivers = statuses
 	out.Summary = rules.Summarize(out.Findings, first.Summary.FailOn)
 	for _, s := range shards {

@@ -432,8 +432,11 @@ func buildCoverage(m *mesh.Model) Coverage {
 		}
 		a := &c.Authorization
 		a.Workloads++
-		proxy := w.Mesh == "istio" || w.Mesh == "ambient"
+		proxy := w.Mesh == "istio" || w.Mesh == "ambient" || w.Mesh == "linkerd"
 		covered := proxy && w.Authorization.HasAllow && !w.Authorization.AllowAll
+		if w.Mesh == "linkerd" {
+			covered = m.LinkerdProtected(w)
+		}
 		if covered {
 			a.Covered++
 		}

@@ -60,15 +60,20 @@ type Edge struct {
 	// say and Istio sniffs it (both were evaluated).
 	Protocol string `json:"protocol"`
 	// MTLS is the effective mTLS mode of the port: STRICT, PERMISSIVE,
-	// DISABLE, or NONE when the workload has no Istio proxy.
+	// DISABLE, or NONE when the workload has no mesh proxy. For a Linkerd
+	// workload, STRICT when the port admits only clients with a Linkerd
+	// identity, else PERMISSIVE.
 	MTLS string `json:"mtls"`
 	// Encrypted is true when the call travels over mutual TLS.
 	Encrypted bool `json:"encrypted"`
 	// Action is the step of Decide that allowed the call: "ALLOW" (a rule
-	// matched), "DEFAULT" (no ALLOW policy selects the workload), or
+	// matched), "DEFAULT" (no ALLOW policy selects the workload; for
+	// Linkerd, the Server's accessPolicy or the default inbound policy), or
 	// "NO-PROXY" (nothing enforces policy on the workload).
 	Action string `json:"action"`
-	// Policy is the AuthorizationPolicy whose rule allowed the call.
+	// Policy is the AuthorizationPolicy whose rule allowed the call (for
+	// Linkerd: the AuthorizationPolicy or ServerAuthorization, or the
+	// Server whose accessPolicy admits it).
 	Policy *Ref `json:"policy,omitempty"`
 	// Restricted is true when only some HTTP requests (methods, paths,
 	// hosts) are allowed.
@@ -90,6 +95,13 @@ type caller struct {
 	mesh      bool
 	principal string // without spiffe://
 	namespace string
+	// linkerd is true when the caller has a Linkerd proxy, which
+	// originates mutual TLS to Linkerd workloads with its identity
+	// <sa>.<namespace>.serviceaccount.identity.linkerd.<trust domain>.
+	linkerd     bool
+	linkerdSA   string
+	linkerdNS   string
+	unknownLink bool // any Linkerd identity not in the input
 }
 
 // istioProxy reports whether a workload's traffic goes through an Istio
@@ -110,8 +122,11 @@ func WorkloadNodeID(w *Workload) string { return w.Ref.Kind + "/" + w.Namespace 
 // authorization. HTTP ports are tried with the methods, paths and hosts the
 // policies name. An edge that only appears when the fields the manifests
 // cannot settle (IP blocks, request principals, unknown conditions) are
-// taken to allow is marked Conditional. NetworkPolicies and DestinationRule
-// TLS overrides are not part of the graph.
+// taken to allow is marked Conditional. A Linkerd workload's ports follow
+// Linkerd's policy (Servers, AuthorizationPolicies and the default inbound
+// policy: see linkerdDecide); its callers with a Linkerd proxy call it
+// over Linkerd's mutual TLS. NetworkPolicies and DestinationRule TLS
+// overrides are not part of the graph.
 func (m *Model) CallGraph() *Graph {
 	g := &Graph{Nodes: []*GraphNode{}, Edges: []*Edge{}}
 	var callers []caller
@@ -119,7 +134,7 @@ func (m *Model) CallGraph() *Graph {
 	for i, w := range m.Workloads {
 		n := &GraphNode{ID: WorkloadNodeID(w), Kind: NodeWorkload, Workload: i, Namespace: w.Namespace, Name: w.Ref.Name, SPIFFEID: w.SPIFFEID, Scope: w.Scope}
 		g.Nodes = append(g.Nodes, n)
-		c := caller{node: n, mesh: istioProxy(w)}
+		c := caller{node: n, mesh: istioProxy(w), linkerd: w.Mesh == "linkerd", linkerdSA: cmp.Or(w.ServiceAccount, "default"), linkerdNS: w.Namespace}
 		if c.mesh {
 			c.principal, c.namespace = strings.TrimPrefix(w.SPIFFEID, "spiffe://"), w.Namespace
 			known[c.principal] = true
@@ -144,18 +159,24 @@ func (m *Model) CallGraph() *Graph {
 	g.Nodes = append(g.Nodes, anyID, plain)
 	// A namespace and service account no input can hold.
 	callers = append(callers,
-		caller{node: anyID, mesh: true, principal: m.TrustDomain + "/ns/~other~/sa/~other~", namespace: "~other~"},
+		caller{node: anyID, mesh: true, principal: m.TrustDomain + "/ns/~other~/sa/~other~", namespace: "~other~", linkerd: true, linkerdSA: "~other~", linkerdNS: "~other~", unknownLink: true},
 		caller{node: plain})
 
 	relaxed := m.relaxed()
-	for _, w := range m.Workloads {
+	for wi, w := range m.Workloads {
 		to := WorkloadNodeID(w)
 		for _, p := range m.workloadPorts(w) {
 			for _, c := range callers {
 				if c.node.ID == to {
 					continue // a workload calling itself links nothing
 				}
-				if e := m.edge(relaxed, w, p, c); e != nil {
+				var e *Edge
+				if w.Mesh == "linkerd" {
+					e = m.linkerdEdge(wi, w, p, c)
+				} else {
+					e = m.edge(relaxed, w, p, c)
+				}
+				if e != nil {
 					e.From, e.To = c.node.ID, to
 					g.Edges = append(g.Edges, e)
 				}
@@ -591,11 +612,238 @@ type PortMode struct {
 
 // PortModes lists the ports of w as CallGraph sees them (container ports
 // and Service target ports; port 0 when there are none) with their
-// effective mTLS modes.
+// effective mTLS modes (for a Linkerd workload: STRICT when the port's
+// policy admits only clients with a Linkerd identity, else PERMISSIVE).
 func (m *Model) PortModes(w *Workload) []PortMode {
 	var out []PortMode
+	wi := slices.Index(m.Workloads, w)
 	for _, p := range m.workloadPorts(w) {
-		out = append(out, PortMode{Port: p.port, Protocol: p.protocol, Mode: portMode(w, p.port)})
+		mode := portMode(w, p.port)
+		if w.Mesh == "linkerd" {
+			mode = m.linkerdMode(wi, w, p)
+		}
+		out = append(out, PortMode{Port: p.port, Protocol: p.protocol, Mode: mode})
 	}
 	return out
+}
+
+// LinkerdProtected reports whether every port of a Linkerd workload
+// denies the callers that no AuthorizationPolicy or ServerAuthorization
+// admits: each Server that covers a port has accessPolicy deny, and a port
+// that no Server covers has the default inbound policy deny.
+func (m *Model) LinkerdProtected(w *Workload) bool {
+	if w.Mesh != "linkerd" {
+		return false
+	}
+	wi := slices.Index(m.Workloads, w)
+	for _, p := range m.workloadPorts(w) {
+		servers := m.linkerdServers(wi, w, p)
+		if len(servers) == 0 && m.linkerdDefaultPolicy(w) != "deny" {
+			return false
+		}
+		for _, s := range servers {
+			if cmp.Or(s.AccessPolicy, "deny") != "deny" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Linkerd's inbound policy, as CallGraph evaluates it for a Linkerd
+// workload's port: the Servers that select the workload and name the port
+// (by number or container port name) deny what no AuthorizationPolicy in
+// force allows unless their accessPolicy says otherwise; a port that no
+// Server covers follows the default inbound policy (the pod template's
+// config.linkerd.io/default-inbound-policy annotation, else the
+// namespace's, else Linkerd's default, all-unauthenticated). An
+// AuthorizationPolicy allows a caller when all its authentications do: a
+// MeshTLSAuthentication by the caller's Linkerd identity (identities, with
+// "*" and "*.suffix" patterns, or ServiceAccount and Namespace refs), a
+// ServiceAccount by identity, a NetworkAuthentication by source network,
+// which the manifests cannot settle (the edge is conditional). A policy
+// that targets an HTTPRoute allows some requests only. A legacy
+// ServerAuthorization's clients are not modelled: a Server it applies to
+// is taken to admit every caller, conditionally. A caller has a Linkerd
+// identity when it has a Linkerd proxy; an Istio sidecar does not present
+// one to a Linkerd workload.
+
+// linkerdDefault is Linkerd's cluster-wide default inbound policy.
+const linkerdDefault = "all-unauthenticated"
+
+// linkerdServers lists the Servers that cover port p of workload wi.
+func (m *Model) linkerdServers(wi int, w *Workload, p graphPort) []*LinkerdServer {
+	if m.Linkerd == nil {
+		return nil
+	}
+	var out []*LinkerdServer
+	for _, s := range m.Linkerd.Servers {
+		if !slices.Contains(s.Workloads, wi) {
+			continue
+		}
+		match := s.Port == strconv.Itoa(p.port)
+		for _, wp := range w.Ports {
+			if wp.Name != "" && wp.Name == s.Port && wp.Port == p.port {
+				match = true
+			}
+		}
+		if match {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// linkerdDefaultPolicy is the default inbound policy of w.
+func (m *Model) linkerdDefaultPolicy(w *Workload) string {
+	if v := w.Annotations[LinkerdDefaultPolicyAnnotation]; v != "" {
+		return v
+	}
+	if n := m.Namespaces[w.Namespace]; n != nil && n.Annotations[LinkerdDefaultPolicyAnnotation] != "" {
+		return n.Annotations[LinkerdDefaultPolicyAnnotation]
+	}
+	return linkerdDefault
+}
+
+// accessAllows says whether an access policy (Server accessPolicy or
+// default inbound policy) admits c; unknown values deny.
+func accessAllows(policy string, c caller) bool {
+	switch policy {
+	case "all-unauthenticated", "cluster-unauthenticated", "audit":
+		return true
+	case "all-authenticated", "cluster-authenticated":
+		return c.linkerd
+	}
+	return false
+}
+
+// linkerdIdentity is the caller's Linkerd identity.
+func (m *Model) linkerdIdentity(c caller) string {
+	return c.linkerdSA + "." + c.linkerdNS + ".serviceaccount.identity.linkerd." + m.TrustDomain
+}
+
+// linkerdAuthn says whether one required authentication admits c, and
+// whether only conditionally.
+func (m *Model) linkerdAuthn(a ObjectRef, policyNS string, c caller) (ok, conditional bool) {
+	switch {
+	case a.Kind == "ServiceAccount":
+		return c.linkerd && !c.unknownLink && c.linkerdSA == a.Name && c.linkerdNS == cmp.Or(a.Namespace, policyNS), false
+	case a.Kind == "NetworkAuthentication" && a.Index >= 0:
+		for _, cidr := range m.Linkerd.NetworkAuthentications[a.Index].CIDRs {
+			if cidr == "0.0.0.0/0" || cidr == "::/0" {
+				return true, false
+			}
+		}
+		return true, true
+	case a.Kind == "MeshTLSAuthentication" && a.Index >= 0:
+		if !c.linkerd {
+			return false, false
+		}
+		mt := m.Linkerd.MeshTLSAuthentications[a.Index]
+		id := m.linkerdIdentity(c)
+		for _, pat := range mt.Identities {
+			switch {
+			case pat == "*":
+				return true, false
+			case strings.HasPrefix(pat, "*."):
+				if !c.unknownLink && strings.HasSuffix(id, pat[1:]) {
+					return true, false
+				}
+			case !c.unknownLink && pat == id:
+				return true, false
+			}
+		}
+		for _, r := range mt.IdentityRefs {
+			ns := cmp.Or(r.Namespace, mt.Namespace)
+			switch {
+			case c.unknownLink:
+			case r.Kind == "ServiceAccount" && (r.Name == c.linkerdSA || r.Name == "*") && ns == c.linkerdNS:
+				return true, false
+			case r.Kind == "Namespace" && (r.Name == c.linkerdNS || r.Name == "*"):
+				return true, false
+			}
+		}
+	}
+	return false, false
+}
+
+// linkerdEdge decides whether c may call port p of the Linkerd workload
+// wi, or returns nil.
+func (m *Model) linkerdEdge(wi int, w *Workload, p graphPort, c caller) *Edge {
+	e := &Edge{Port: p.port, Protocol: p.protocol, MTLS: m.linkerdMode(wi, w, p), Encrypted: c.linkerd}
+	if m.linkerdDecide(wi, w, p, c, e) {
+		return e
+	}
+	return nil
+}
+
+// linkerdMode is STRICT when port p admits only callers with a Linkerd
+// identity, else PERMISSIVE.
+func (m *Model) linkerdMode(wi int, w *Workload, p graphPort) string {
+	if m.linkerdDecide(wi, w, p, caller{}, &Edge{}) {
+		return ModePermissive
+	}
+	return ModeStrict
+}
+
+// linkerdDecide fills e with what allows c to call port p of wi, and
+// reports whether anything does.
+func (m *Model) linkerdDecide(wi int, w *Workload, p graphPort, c caller, e *Edge) bool {
+	servers := m.linkerdServers(wi, w, p)
+	if len(servers) == 0 {
+		if !accessAllows(m.linkerdDefaultPolicy(w), c) {
+			return false
+		}
+		e.Action = "DEFAULT"
+		return true
+	}
+	var best *Edge
+	better := func(x *Edge) bool {
+		switch {
+		case best == nil:
+			return true
+		case best.Conditional != x.Conditional:
+			return !x.Conditional
+		}
+		return best.Restricted && !x.Restricted
+	}
+	for _, s := range servers {
+		if accessAllows(cmp.Or(s.AccessPolicy, "deny"), c) {
+			x := &Edge{Action: "DEFAULT", Policy: &s.Ref}
+			if better(x) {
+				best = x
+			}
+		}
+		for _, ref := range s.Authorizations {
+			if ref.Kind == "ServerAuthorization" {
+				x := &Edge{Action: "ALLOW", Policy: &ref, Conditional: true}
+				if better(x) {
+					best = x
+				}
+				continue
+			}
+			for _, ap := range m.Linkerd.AuthorizationPolicies {
+				if ap.Ref != ref {
+					continue
+				}
+				ok, cond := true, false
+				for _, a := range ap.Authentications {
+					aok, acond := m.linkerdAuthn(a, ap.Namespace, c)
+					ok, cond = ok && aok, cond || acond
+				}
+				if !ok {
+					continue
+				}
+				x := &Edge{Action: "ALLOW", Policy: &ap.Ref, Conditional: cond, Restricted: ap.Target.Kind == "HTTPRoute"}
+				if better(x) {
+					best = x
+				}
+			}
+		}
+	}
+	if best == nil {
+		return false
+	}
+	e.Action, e.Policy, e.Conditional, e.Restricted = best.Action, best.Policy, best.Conditional, best.Restricted
+	return true
 }

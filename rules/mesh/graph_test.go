@@ -247,3 +247,101 @@ func BenchmarkCallGraph(b *testing.B) {
 		b.ReportMetric(float64(len(g.Edges)), "edges")
 	}
 }
+
+// TestCallGraphLinkerd: a Linkerd workload's edges follow its Servers,
+// AuthorizationPolicies and default inbound policy, not "everyone".
+func TestCallGraphLinkerd(t *testing.T) {
+	yaml := `
+apiVersion: v1
+kind: Namespace
+metadata: {name: payments, annotations: {linkerd.io/inject: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, annotations: {linkerd.io/inject: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: legacy}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ledger, namespace: payments}
+spec:
+  template:
+    metadata:
+      labels: {app: ledger}
+      annotations: {config.linkerd.io/default-inbound-policy: all-authenticated}
+    spec:
+      serviceAccountName: ledger
+      containers: [{name: c, image: i, ports: [{containerPort: 8080, name: http}, {containerPort: 9090, name: admin}, {containerPort: 7070}]}]
+` + deploySA("shop", "web", "web", `[]`) + deploySA("shop", "batch", "batch", `[]`) + deploySA("legacy", "cron", "cron", `[]`) + `
+---
+apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata: {name: ledger-http, namespace: payments}
+spec:
+  podSelector: {matchLabels: {app: ledger}}
+  port: http
+---
+apiVersion: policy.linkerd.io/v1beta3
+kind: Server
+metadata: {name: ledger-admin, namespace: payments}
+spec:
+  podSelector: {matchLabels: {app: ledger}}
+  port: 9090
+  accessPolicy: all-unauthenticated
+---
+apiVersion: policy.linkerd.io/v1alpha1
+kind: AuthorizationPolicy
+metadata: {name: web-to-ledger, namespace: payments}
+spec:
+  targetRef: {group: policy.linkerd.io, kind: Server, name: ledger-http}
+  requiredAuthenticationRefs:
+  - {group: policy.linkerd.io, kind: MeshTLSAuthentication, name: shop-web}
+---
+apiVersion: policy.linkerd.io/v1alpha1
+kind: MeshTLSAuthentication
+metadata: {name: shop-web, namespace: payments}
+spec:
+  identities: ["web.shop.serviceaccount.identity.linkerd.cluster.local"]
+`
+	const ledger = "Deployment/payments/ledger"
+	m := build(t, yaml, Options{})
+	got := edgeStrings(m.CallGraph(), ledger)
+	want := []string{
+		// 7070: no Server, the pod's default all-authenticated: Linkerd callers only.
+		"Deployment/shop/batch -> Deployment/payments/ledger:7070 STRICT DEFAULT",
+		// 8080: only web, by its MeshTLSAuthentication.
+		"Deployment/shop/batch -> Deployment/payments/ledger:9090 PERMISSIVE DEFAULT",
+		"Deployment/shop/web -> Deployment/payments/ledger:7070 STRICT DEFAULT",
+		"Deployment/shop/web -> Deployment/payments/ledger:8080 STRICT ALLOW",
+		// 9090: the Server's all-unauthenticated admits anyone.
+		"Deployment/shop/web -> Deployment/payments/ledger:9090 PERMISSIVE DEFAULT",
+		"any-identity -> Deployment/payments/ledger:7070 STRICT DEFAULT",
+		"any-identity -> Deployment/payments/ledger:9090 PERMISSIVE DEFAULT",
+		"plaintext -> Deployment/payments/ledger:9090 PERMISSIVE DEFAULT plaintext",
+	}
+	// The legacy cron job has no proxy: plaintext, to 9090 only.
+	want = append(want, "Deployment/legacy/cron -> Deployment/payments/ledger:9090 PERMISSIVE DEFAULT plaintext")
+	sort.Strings(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CallGraph edges to %s (-want +got):\n%s", ledger, diff)
+	}
+	for _, e := range m.CallGraph().Edges {
+		if e.To == ledger && e.Port == 8080 && (e.Policy == nil || e.Policy.Name != "web-to-ledger") {
+			t.Errorf("edge %s -> 8080 allowed by %v, want AuthorizationPolicy web-to-ledger", e.From, e.Policy)
+		}
+	}
+	w := m.Workloads[slices.IndexFunc(m.Workloads, func(w *Workload) bool { return w.Ref.Name == "ledger" })]
+	var modes []string
+	for _, p := range m.PortModes(w) {
+		modes = append(modes, fmt.Sprintf("%d %s", p.Port, p.Mode))
+	}
+	if diff := cmp.Diff([]string{"7070 STRICT", "8080 STRICT", "9090 PERMISSIVE"}, modes); diff != "" {
+		t.Errorf("PortModes(ledger) (-want +got):\n%s", diff)
+	}
+	if m.LinkerdProtected(w) {
+		t.Error("LinkerdProtected(ledger) = true with an all-unauthenticated Server and an all-authenticated default, want false")
+	}
+}
