@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/meshproof/meshproof/scanner/image/imagetest"
 	"github.com/meshproof/meshproof/scanner/inventory"
@@ -42,6 +43,12 @@ func TestScanScripts(t *testing.T) {
 	layout := imagetest.Layout(t, "1.0", ui)
 	archive := imagetest.Archive(t, "shop/db:12", db)
 
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	inventorySchema, err := c.Compile(filepath.Join(root, "docs", "schemas", "inventory.json"))
+	if err != nil {
+		t.Fatalf("docs/schemas/inventory.json: %v", err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script", "scan"),
 		Setup: func(e *testscript.Env) error {
@@ -100,8 +107,17 @@ func TestScanScripts(t *testing.T) {
 			// "reference components=N vulns=ID,ID cached=B error=B".
 			"inventory": func(ts *testscript.TestScript, neg bool, args []string) {
 				var inv inventory.Report
-				if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &inv); err != nil {
+				data := ts.ReadFile(args[0])
+				if err := json.Unmarshal([]byte(data), &inv); err != nil {
 					ts.Fatalf("not an inventory: %v", err)
+				}
+				// Every inventory a script reads matches the published schema.
+				doc, err := jsonschema.UnmarshalJSON(strings.NewReader(data))
+				if err != nil {
+					ts.Fatalf("inventory JSON: %v", err)
+				}
+				if err := inventorySchema.Validate(doc); err != nil {
+					ts.Fatalf("%s does not match docs/schemas/inventory.json: %v", args[0], err)
 				}
 				if inv.Feed != nil {
 					fmt.Fprintf(ts.Stdout(), "feed advisories=%d date=%s\n", inv.Feed.Advisories, inv.Feed.Date.Format("2006-01-02"))
