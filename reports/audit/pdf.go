@@ -57,11 +57,41 @@ func table(widths []float64, header []string, rows [][]string) *layout.Table {
 	}
 	for _, row := range rows {
 		r := t.AddRow()
-		for _, c := range row {
+		for i, c := range row {
+			if i < len(widths) {
+				c = wrapTokens(c, widths[i])
+			}
 			r.AddCell(pdfText(c), pdfRegular, 8).SetPadding(3)
 		}
 	}
 	return t
+}
+
+// wrapTokens breaks the words of a cell that are wider than its column
+// (image references, digests, paths), which the layout would let run over
+// the next cell: after a separator (/ _ - : . @) when there is one in
+// reach, else anywhere.
+func wrapTokens(s string, width float64) string {
+	fit := int((width - 6) / 4.3) // characters of 8 pt Helvetica
+	if fit < 4 {
+		return s
+	}
+	words := strings.Split(s, " ")
+	for i, w := range words {
+		var b strings.Builder
+		for len(w) > fit {
+			cut := strings.LastIndexAny(w[:fit], "/_-:.@")
+			if cut < fit/2 {
+				cut = fit - 1
+			}
+			b.WriteString(w[:cut+1])
+			b.WriteByte(' ')
+			w = w[cut+1:]
+		}
+		b.WriteString(w)
+		words[i] = b.String()
+	}
+	return strings.Join(words, " ")
 }
 
 // WritePDF writes the report as PDF: the summary, the scope, the
@@ -192,7 +222,7 @@ func WritePDF(ctx context.Context, w io.Writer, r *Report) error {
 			if len(types) > 0 {
 				comp += " (" + strings.Join(types, ", ") + ")"
 			}
-			rows = append(rows, []string{im.Ref, status, breakable(cmpOr(im.Digest, "-")), comp, fmt.Sprint(im.Vulnerabilities), strings.Join(im.SBOMs, " ")})
+			rows = append(rows, []string{im.Ref, status, cmpOr(im.Digest, "-"), comp, fmt.Sprint(im.Vulnerabilities), strings.Join(im.SBOMs, " ")})
 		}
 		doc.Add(table([]float64{110, 70, 95, 80, 40, 120}, []string{"Image", "Status", "Digest", "Components", "Vulns", "SBOM (beside the report)"}, rows))
 	}
@@ -262,19 +292,6 @@ func WritePDF(ctx context.Context, w io.Writer, r *Report) error {
 		return fmt.Errorf("write pdf: %w", err)
 	}
 	return nil
-}
-
-// breakable lets a table cell wrap a long digest.
-func breakable(s string) string {
-	if len(s) <= 24 {
-		return s
-	}
-	var parts []string
-	for len(s) > 24 {
-		parts = append(parts, s[:24])
-		s = s[24:]
-	}
-	return strings.Join(append(parts, s), " ")
 }
 
 func statusWord(s string) string { return cmpOr(htmlFuncs["statusText"].(func(string) string)(s), s) }

@@ -767,6 +767,9 @@ func extraRequirement(id string, in Input, rep *Report, r *Requirement, pass, fa
 	}
 }
 
+// reportCheck names the checks the report makes itself, beyond the rules.
+var reportCheck = map[string]bool{"SCOPE-DERIVED": true, "SCAN-SBOM": true, "SCAN-VULN": true}
+
 func buildSummary(in Input, rep *Report) Summary {
 	s := Summary{
 		BySeverity:    map[string]int{},
@@ -819,6 +822,13 @@ func buildSummary(in Input, rep *Report) Summary {
 		for _, id := range r.Findings {
 			if f, ok := fp[id]; ok && f.NotAssessed == "" && !f.Waived {
 				n++
+			}
+		}
+		// The report's own failing checks (scope conflicts, vulnerable
+		// images, images without an SBOM) count what they found.
+		for _, c := range r.Checks {
+			if c.Result == StatusFail && reportCheck[c.Rule] {
+				n += c.Findings
 			}
 		}
 		if n > 0 {

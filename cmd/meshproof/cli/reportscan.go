@@ -37,7 +37,7 @@ type reportScanFlags struct {
 	vulnDB    string
 	images    []string
 	jobs      int
-	inventory string
+	inventory []string
 }
 
 func (f *reportScanFlags) add(fl *pflag.FlagSet) {
@@ -45,7 +45,7 @@ func (f *reportScanFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&f.vulnDB, "vuln-db", "", "folder of OSV advisories to match the images' SBOMs against (implies --scan)")
 	fl.StringArrayVar(&f.images, "image", nil, "also scan this image source (registry reference, oci-layout:, docker-archive:, dir:); repeatable")
 	fl.IntVar(&f.jobs, "jobs", 0, "images scanned at once (default min(4, cores))")
-	fl.StringVar(&f.inventory, "inventory", "", "read the image scan from this inventory (meshproof scan --inventory FILE) instead of scanning")
+	fl.StringArrayVar(&f.inventory, "inventory", nil, "read the image scan from this inventory (meshproof scan --inventory FILE) instead of scanning; repeat it for the inventories of a sharded scan (scan --shard i/n)")
 	f.imageFlags.add(fl)
 }
 
@@ -54,7 +54,7 @@ func (f *reportScanFlags) wanted() bool {
 }
 
 func (f *reportScanFlags) validate() error {
-	if f.inventory != "" && f.wanted() {
+	if len(f.inventory) > 0 && f.wanted() {
 		return errors.New("--inventory reads an earlier scan: it does not go with --scan, --vuln-db or --image")
 	}
 	return nil
@@ -71,8 +71,8 @@ type scanned struct {
 // when neither is asked for. It writes nothing outside a temporary folder.
 func reportScan(ctx context.Context, e *env, f *reportScanFlags, paths []string, objs []*scanner.Object, cfg *rules.Config, eng *engine.Engine, waivers []rules.Waiver, now time.Time) (*scanned, error) {
 	switch {
-	case f.inventory != "":
-		return readInventoryScan(f.inventory, objs)
+	case len(f.inventory) > 0:
+		return readInventories(f.inventory, objs)
 	case !f.wanted():
 		return nil, nil
 	}
@@ -126,11 +126,8 @@ func reportScan(ctx context.Context, e *env, f *reportScanFlags, paths []string,
 	return out, nil
 }
 
-// readInventoryScan reads an inventory file and the SBOM files it names
-// (relative to the folder meshproof scan ran in, the working folder, or
-// else to the inventory's folder), and lists the images the manifests run
-// that it lacks.
-func readInventoryScan(path string, objs []*scanner.Object) (*scanned, error) {
+// readInventory reads one inventory file strictly.
+func readInventory(path string) (*inventory.Report, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--inventory: %w", err)
@@ -144,12 +141,69 @@ func readInventoryScan(path string, objs []*scanner.Object) (*scanned, error) {
 	if inv.Images == nil {
 		return nil, fmt.Errorf("%s: not an inventory of meshproof scan --inventory: no images", path)
 	}
-	out := &scanned{sboms: map[string][]byte{}, scan: &audit.Scan{Inventory: &inv, NoPolicies: true}}
+	for i, im := range inv.Images {
+		if im.Reference == "" {
+			return nil, fmt.Errorf("%s: image %d has no reference", path, i+1)
+		}
+	}
+	return &inv, nil
+}
+
+// readInventories reads the inventories of a scan (one, or one per shard
+// of a sharded scan, which must all be there, once, matched against the
+// same feed) and the SBOM files they name (relative to the folder meshproof
+// scan ran in, the working folder, or else to the inventory's folder), and
+// lists the images the manifests run that they lack.
+func readInventories(paths []string, objs []*scanner.Object) (*scanned, error) {
+	var all inventory.Report
+	var origin []string // the file of each image
+	shards := map[string]string{}
+	count := 0
+	for i, path := range paths {
+		inv, err := readInventory(path)
+		if err != nil {
+			return nil, err
+		}
+		if len(paths) > 1 {
+			var idx, n int
+			if _, err := fmt.Sscanf(inv.Shard, "%d/%d", &idx, &n); err != nil || idx < 1 || idx > n {
+				return nil, fmt.Errorf("%s: not the inventory of a sharded scan (scan --shard i/n): several inventories must be the shards of one scan", path)
+			}
+			if count != 0 && n != count {
+				return nil, fmt.Errorf("%s: shard %s of a split into %d, %s is of a split into %d", path, inv.Shard, n, paths[0], count)
+			}
+			count = n
+			if prev, ok := shards[inv.Shard]; ok {
+				return nil, fmt.Errorf("%s: shard %s is given twice (also %s)", path, inv.Shard, prev)
+			}
+			shards[inv.Shard] = path
+		}
+		if i == 0 {
+			all.Tool, all.Feed = inv.Tool, inv.Feed
+		} else if (all.Feed == nil) != (inv.Feed == nil) || (all.Feed != nil && (all.Feed.Path != inv.Feed.Path || !all.Feed.Date.Equal(inv.Feed.Date) || all.Feed.Advisories != inv.Feed.Advisories)) {
+			return nil, fmt.Errorf("%s: matched against another vulnerability feed than %s", path, paths[0])
+		}
+		if inv.ScannedAt.After(all.ScannedAt) {
+			all.ScannedAt = inv.ScannedAt
+		}
+		for _, im := range inv.Images {
+			all.Images = append(all.Images, im)
+			origin = append(origin, path)
+		}
+	}
+	for i := 1; i <= count; i++ {
+		if _, ok := shards[fmt.Sprintf("%d/%d", i, count)]; !ok {
+			return nil, fmt.Errorf("--inventory: the inventory of shard %d/%d is missing", i, count)
+		}
+	}
+	inv := &all
+	out := &scanned{sboms: map[string][]byte{}, scan: &audit.Scan{Inventory: inv, NoPolicies: true}}
 	have := map[string]bool{}
 	for i := range inv.Images {
 		im := &inv.Images[i]
-		if im.Reference == "" {
-			return nil, fmt.Errorf("%s: image %d has no reference", path, i+1)
+		path := origin[i]
+		if have[im.Reference] {
+			return nil, fmt.Errorf("%s: image %s is in two inventories", path, im.Reference)
 		}
 		have[im.Reference] = true
 		var rel []string
