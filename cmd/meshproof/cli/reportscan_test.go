@@ -161,3 +161,34 @@ func TestReportScanScripts(t *testing.T) {
 		},
 	})
 }
+
+// FuzzReadInventory feeds arbitrary bytes to the reader of --inventory:
+// an error or an inventory whose images all have a reference, never a
+// panic.
+func FuzzReadInventory(f *testing.F) {
+	f.Add([]byte(`{"tool":"1","scanned_at":"2026-11-20T10:00:00Z","images":[{"reference":"r/a:1","source":"registry","user":"","components":0,"packages":[],"cached":false,"uses":[],"vulnerabilities":[]}]}`))
+	f.Add([]byte(`{"images":[]}`))
+	f.Add([]byte(`{"images":[{"reference":""}]}`))
+	f.Add([]byte(`{"shard":"1/2","images":[],"feed":{"path":"osv","advisories":1,"ecosystems":["npm"],"date":"2026-01-01T00:00:00Z","age_days":3}}`))
+	f.Add([]byte(`{"images":null}`))
+	f.Add([]byte(`not json`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "inv.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := readInventory(path)
+		if err != nil {
+			if inv != nil {
+				t.Errorf("readInventory = %v with an error %v", inv, err)
+			}
+			return
+		}
+		for i, im := range inv.Images {
+			if im.Reference == "" {
+				t.Errorf("readInventory accepted image %d without a reference", i)
+			}
+		}
+	})
+}
