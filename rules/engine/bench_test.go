@@ -38,7 +38,7 @@ func BenchmarkMeshRules(b *testing.B) {
 	}
 	e := newTestEngine(b)
 	for _, r := range e.meshRules {
-		p, err := e.prepare([]ruleRef{r})
+		p, err := e.prepare(e.meshCompiler, []ruleRef{r})
 		if err != nil {
 			b.Fatal(err)
 		}

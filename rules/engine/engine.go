@@ -67,10 +67,14 @@ type Options struct {
 
 // Engine holds compiled policies. It is safe for concurrent use.
 type Engine struct {
-	compiler *ast.Compiler
-	store    storage.Store
-	rules    []rules.Rule
-	byPkg    map[string]*rules.Rule
+	// docCompiler holds the pack's document rules and the user's
+	// policies, meshCompiler the pack's mesh rules; both hold the pack's
+	// libraries.
+	docCompiler  *ast.Compiler
+	meshCompiler *ast.Compiler
+	store        storage.Store
+	rules        []rules.Rule
+	byPkg        map[string]*rules.Rule
 	// docRules are the pack's document rules, userRules the user's.
 	docRules  []ruleRef
 	meshRules []ruleRef
@@ -106,21 +110,21 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	compiler := ast.NewCompiler().WithCapabilities(capabilities()).WithEnablePrintStatements(false)
-	compiler.Compile(modules)
-	if compiler.Failed() {
-		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	docCompiler, meshCompiler, err := compileSplit(modules, builtinFiles)
+	if err != nil {
+		return nil, err
 	}
 	data, err := loadData(opts.DataPaths)
 	if err != nil {
 		return nil, err
 	}
 	e := &Engine{
-		now:      opts.Now,
-		compiler: compiler,
-		store:    inmem.NewFromObject(data),
-		byPkg:    map[string]*rules.Rule{},
-		byKind:   map[string]*prepared{},
+		now:          opts.Now,
+		docCompiler:  docCompiler,
+		meshCompiler: meshCompiler,
+		store:        inmem.NewFromObject(data),
+		byPkg:        map[string]*rules.Rule{},
+		byKind:       map[string]*prepared{},
 	}
 
 	namespaces := opts.Namespaces
@@ -200,6 +204,71 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// compileSplit compiles the document rules (with the user's policies) and
+// the mesh rules of the pack in two compilers at the same time. They share
+// nothing but the pack's libraries, which both get. Compiling is most of
+// what a one-file check costs (what a pre-commit hook pays on every commit)
+// and OPA's compiler runs on one core. meshCompiler is nil when there are
+// no mesh rules.
+func compileSplit(modules map[string]*ast.Module, builtin map[string]bool) (doc, mesh *ast.Compiler, err error) {
+	docMods, meshMods := map[string]*ast.Module{}, map[string]*ast.Module{}
+	for name, m := range modules {
+		switch {
+		case !builtin[name]:
+			docMods[name] = m
+		case len(policyRules(m)) == 0:
+			docMods[name], meshMods[name] = m, m
+		case moduleInput(m) == "mesh":
+			meshMods[name] = m
+		default:
+			docMods[name] = m
+		}
+	}
+	compile := func(mods map[string]*ast.Module) (*ast.Compiler, error) {
+		c := ast.NewCompiler().WithCapabilities(capabilities()).WithEnablePrintStatements(false)
+		c.Compile(mods) // copies the modules: sharing the libraries is safe
+		if c.Failed() {
+			return nil, fmt.Errorf("compile policies: %w", c.Errors)
+		}
+		return c, nil
+	}
+	hasMesh := false
+	for name := range meshMods {
+		if len(policyRules(meshMods[name])) > 0 {
+			hasMesh = true
+			break
+		}
+	}
+	var meshErr error
+	var wg sync.WaitGroup
+	if hasMesh {
+		wg.Go(func() { mesh, meshErr = compile(meshMods) })
+	}
+	doc, err = compile(docMods)
+	wg.Wait()
+	if err != nil {
+		return nil, nil, err
+	}
+	if meshErr != nil {
+		return nil, nil, meshErr
+	}
+	return doc, mesh, nil
+}
+
+// moduleInput is what a pack module's rules read, from its package
+// METADATA (custom.input): "mesh" or "document". ruleMetadata checks the
+// value.
+func moduleInput(m *ast.Module) string {
+	for _, a := range m.Annotations {
+		if a.Scope == "package" {
+			if in, _ := a.Custom["input"].(string); in == "mesh" {
+				return in
+			}
+		}
+	}
+	return "document"
 }
 
 // configure applies the rule settings: disabled rules and severity
@@ -577,7 +646,7 @@ func (e *Engine) docQuery(kind string) (*prepared, error) {
 		}
 	}
 	refs = append(refs, e.userRules...)
-	p, err := e.prepare(refs)
+	p, err := e.prepare(e.docCompiler, refs)
 	if err != nil {
 		return nil, err
 	}
@@ -589,7 +658,7 @@ func (e *Engine) docQuery(kind string) (*prepared, error) {
 // an array whose element i is the array of results of refs[i]. Each element
 // is a comprehension, so a rule that is undefined yields [] instead of making
 // the whole query undefined.
-func (e *Engine) prepare(refs []ruleRef) (*prepared, error) {
+func (e *Engine) prepare(c *ast.Compiler, refs []ruleRef) (*prepared, error) {
 	if len(refs) == 0 {
 		return &prepared{}, nil
 	}
@@ -604,7 +673,7 @@ func (e *Engine) prepare(refs []ruleRef) (*prepared, error) {
 	b.WriteString("]")
 	q, err := rego.New(
 		rego.Query(b.String()),
-		rego.Compiler(e.compiler),
+		rego.Compiler(c),
 		rego.Store(e.store),
 		rego.SetRegoVersion(ast.RegoV1),
 	).PrepareForEval(context.Background())
@@ -680,7 +749,7 @@ func (e *Engine) evalDocument(ctx context.Context, o *scanner.Object, id int, cd
 func (e *Engine) evalModel(ctx context.Context, objs []*scanner.Object, m *mesh.Model, cde func(*scanner.Object, int) bool) ([]rules.Finding, error) {
 	e.mu.Lock()
 	if e.meshQry == nil {
-		p, err := e.prepare(e.meshRules)
+		p, err := e.prepare(e.meshCompiler, e.meshRules)
 		if err != nil {
 			e.mu.Unlock()
 			return nil, err

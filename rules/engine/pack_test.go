@@ -80,7 +80,7 @@ func TestFixtureFoldersNameRules(t *testing.T) {
 // is a manifest, which is what they see under the plain conftest CLI.
 func TestMeshRulesSilentOnDocuments(t *testing.T) {
 	e := newTestEngine(t)
-	p, err := e.prepare(e.meshRules)
+	p, err := e.prepare(e.meshCompiler, e.meshRules)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,5 +157,45 @@ func TestRegoUnitTests(t *testing.T) {
 		if tested[r.Package+"_test"] == 0 {
 			t.Errorf("rule %s (package %s) has no Rego unit tests: add %s_test.rego", r.ID, r.Package, strings.TrimPrefix(r.Package, "meshproof."))
 		}
+	}
+}
+
+// TestPackRulesReadOnlyTheirCompiler guards the split of the pack into two
+// compilers (see compileSplit): a rule that read another rule's package
+// would find it undefined in its own compiler, silently, since a data
+// reference is not a compile error. Every reference into data.meshproof
+// must name the module's own package or a library, and each compiler must
+// hold the rules it is asked for.
+func TestPackRulesReadOnlyTheirCompiler(t *testing.T) {
+	e := newTestEngine(t)
+	lib := ast.MustParseRef("data.meshproof.lib")
+	root := ast.MustParseRef("data.meshproof")
+	checked := 0
+	for name, c := range map[string]*ast.Compiler{"document": e.docCompiler, "mesh": e.meshCompiler} {
+		for file, m := range c.Modules {
+			own := m.Package.Path
+			if own.HasPrefix(lib) {
+				continue
+			}
+			checked++
+			ast.WalkRefs(m, func(r ast.Ref) bool {
+				if r.HasPrefix(root) && !r.HasPrefix(lib) && !r.HasPrefix(own) {
+					t.Errorf("%s (%s compiler): %v reads another rule's package", file, name, r)
+				}
+				return false
+			})
+		}
+		refs := e.docRules
+		if name == "mesh" {
+			refs = e.meshRules
+		}
+		for _, r := range refs {
+			if len(c.GetRulesExact(ast.MustParseRef(dataRef(r.pkg, r.name)))) == 0 {
+				t.Errorf("%s %s.%s is not in the %s compiler", r.rule.ID, r.pkg, r.name, name)
+			}
+		}
+	}
+	if want := len(e.rules); checked != want {
+		t.Errorf("checked %d rule modules, the pack has %d rules", checked, want)
 	}
 }
