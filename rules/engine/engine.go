@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -213,6 +214,20 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 // and OPA's compiler runs on one core. meshCompiler is nil when there are
 // no mesh rules.
 func compileSplit(modules map[string]*ast.Module, builtin map[string]bool) (doc, mesh *ast.Compiler, err error) {
+	// A user's module in one of the pack's packages would change a
+	// built-in rule (or a library the rules use) behind its ID.
+	packPkgs := map[string]bool{}
+	for name, m := range modules {
+		if builtin[name] {
+			packPkgs[m.Package.Path.String()] = true
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(modules)) {
+		if pkg := modules[name].Package; !builtin[name] && packPkgs[pkg.Path.String()] {
+			return nil, nil, fmt.Errorf("%s:%d: package %s belongs to the built-in rule pack: give your policy a package of its own",
+				name, pkg.Location.Row, strings.TrimPrefix(pkg.Path.String(), "data."))
+		}
+	}
 	docMods, meshMods := map[string]*ast.Module{}, map[string]*ast.Module{}
 	for name, m := range modules {
 		switch {
