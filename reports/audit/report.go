@@ -247,10 +247,6 @@ type Scan struct {
 	Findings []rules.Finding
 	Rules    []rules.Rule
 	Waivers  []rules.WaiverStatus
-	// NoPolicies is true when the image policies' results are not known
-	// (an inventory read from a file holds none): their checks are then
-	// not assessed.
-	NoPolicies bool
 	// Missing lists images the manifests run that the scan does not hold.
 	Missing []inventory.Image
 }
@@ -610,11 +606,6 @@ func buildRequirements(in Input, rep *Report) []Requirement {
 				}
 			}
 			switch {
-			case imageRule(rule) && in.Scan != nil && in.Scan.NoPolicies && rule.ID != "SCAN-01":
-				ch.Result = StatusNotAssessed
-				if !slices.Contains(notAssessed, NoPolicyResults) {
-					notAssessed = append(notAssessed, NoPolicyResults)
-				}
 			case failing > 0:
 				ch.Result = StatusFail
 				anyFail = true

@@ -14,11 +14,6 @@ import (
 // imageKind is the kind of the image documents the image policies see.
 const imageKind = "Image"
 
-// NoPolicyResults is why the image policies are not assessed when the
-// report reads an inventory: it holds the SBOMs and vulnerabilities, not
-// the policies' results.
-const NoPolicyResults = "the image policies (IMG-*) were not evaluated: the report read an inventory (--inventory), which holds no policy results"
-
 // imageRule reports whether a rule is about images (the scan's rules).
 func imageRule(r rules.Rule) bool {
 	return r.Input == "image" || slices.Contains(r.Kinds, imageKind)

@@ -138,19 +138,3 @@ func TestScanCounts(t *testing.T) {
 		})
 	}
 }
-
-// TestScanNoPolicies: an inventory read from a file holds no image policy
-// results: the image rules are not assessed, not passed.
-func TestScanNoPolicies(t *testing.T) {
-	in := scanInput(t, false)
-	in.Scan.NoPolicies = true
-	in.Check.Rules = append(in.Check.Rules, rules.Rule{ID: "IMG-99", Title: "test image rule", PCI: []string{"6.3.2"}, Kinds: []string{"Image"}, Input: "image"})
-	rep := Build(in)
-	for _, q := range rep.Requirements {
-		for _, c := range q.Checks {
-			if strings.HasPrefix(c.Rule, "IMG-") && c.Result != StatusNotAssessed {
-				t.Errorf("requirement %s check %s = %s, want not_assessed", q.ID, c.Rule, c.Result)
-			}
-		}
-	}
-}

@@ -210,18 +210,82 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		docs = append(docs, document(t, im, cfg.Images))
 	}
+	rep, err := judge(ctx, docs, findings, opts, now)
+	if err != nil {
+		return nil, err
+	}
+	rep.Summary.Resources = len(targets)
+	rep.Summary.Files = len(files)
+	// An incomplete scan does not pass, whatever the other images show.
+	rep.Summary.Passed = rep.Summary.Passed && len(res.Failed) == 0
+	res.Report = rep
+	return res, nil
+}
+
+// Evaluate runs the image policies on the inventory an earlier scan wrote
+// (meshproof scan --inventory), as Run does on the images it scans, so
+// that a report can judge images without scanning them again. objs are the
+// manifests the report reads: the containers' securityContext (runAsUser,
+// runAsNonRoot), which an inventory does not keep, comes from them. An
+// image the inventory records as unscanned is a SCAN-01 finding. Only
+// Engine, Config, Waivers, Baseline, FailOn, Now and Tool of opts are used.
+func Evaluate(ctx context.Context, inv *inventory.Report, objs []*scanner.Object, opts Options) (*rules.Report, error) {
+	if opts.Engine == nil {
+		return nil, fmt.Errorf("scan: no policy engine")
+	}
+	cfg := cmp.Or(opts.Config, rules.DefaultConfig())
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	byRef := map[string][]image.Use{}
+	for _, r := range image.References(objs) {
+		byRef[r.Image] = r.Uses
+	}
+	var docs []*scanner.Object
+	var findings []rules.Finding
+	failed := 0
+	for i := range inv.Images {
+		im := &inv.Images[i]
+		t := target{reference: im.Reference, uses: byRef[im.Reference]}
+		ref := im.Reference
+		if image.Kind(im.Source) == image.Registry && !strings.HasPrefix(ref, string(image.Registry)+":") {
+			ref = string(image.Registry) + ":" + ref
+		}
+		t.src, t.srcErr = image.ParseSource(ref)
+		switch {
+		case im.Error != "":
+			failed++
+			findings = append(findings, errorFinding(t, errors.New(im.Error)))
+		case t.srcErr != nil:
+			return nil, fmt.Errorf("inventory image %q: %w", im.Reference, t.srcErr)
+		default:
+			docs = append(docs, document(t, im, cfg.Images))
+		}
+	}
+	rep, err := judge(ctx, docs, findings, opts, now)
+	if err != nil {
+		return nil, err
+	}
+	rep.Summary.Resources = len(inv.Images)
+	rep.Summary.Passed = rep.Summary.Passed && failed == 0
+	return rep, nil
+}
+
+// judge evaluates the image rules on the image documents and makes the
+// report of their findings and errs (the SCAN-01 findings of images that
+// could not be scanned), with waivers and the baseline applied.
+func judge(ctx context.Context, docs []*scanner.Object, errs []rules.Finding, opts Options, now time.Time) (*rules.Report, error) {
 	fs, err := opts.Engine.Evaluate(ctx, docs, nil)
 	if err != nil {
 		return nil, err
 	}
-	findings = append(findings, fs...)
+	findings := append(errs, fs...)
 	rules.SortFindings(findings)
 	waivers := rules.ApplyWaivers(findings, opts.Waivers, now)
 	opts.Baseline.Apply(findings)
 	failOn := cmp.Or(opts.FailOn, rules.DefaultFailOn)
 	sum := rules.Summarize(findings, failOn)
-	sum.Resources = len(targets)
-	sum.Files = len(files)
 	var applied []rules.Rule
 	for _, r := range opts.Engine.Rules() {
 		if !r.Disabled && slices.Contains(r.Kinds, Kind) {
@@ -230,13 +294,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	applied = append(applied, ErrorRule)
 	sum.Rules = len(applied)
-	// An incomplete scan does not pass, whatever the other images show.
-	sum.Passed = sum.Passed && len(res.Failed) == 0
 	if findings == nil {
 		findings = []rules.Finding{}
 	}
-	res.Report = &rules.Report{Findings: findings, Summary: sum, Waivers: waivers, Rules: applied, Tool: opts.Tool}
-	return res, nil
+	return &rules.Report{Findings: findings, Summary: sum, Waivers: waivers, Rules: applied, Tool: opts.Tool}, nil
 }
 
 type scanned struct {

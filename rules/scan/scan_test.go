@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,8 +17,10 @@ import (
 
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/rules/engine"
+	"github.com/meshproof/meshproof/scanner"
 	"github.com/meshproof/meshproof/scanner/image"
 	"github.com/meshproof/meshproof/scanner/image/imagetest"
+	"github.com/meshproof/meshproof/scanner/inventory"
 	"github.com/meshproof/meshproof/scanner/sbom"
 	"github.com/meshproof/meshproof/scanner/vuln"
 )
@@ -171,6 +174,50 @@ func TestRun(t *testing.T) {
 	}
 	if !slices.EqualFunc(res.Report.Findings, res2.Report.Findings, func(a, b rules.Finding) bool { return a.Fingerprint == b.Fingerprint }) {
 		t.Errorf("cached run findings differ")
+	}
+
+	// The inventory, written out and read back as report --inventory
+	// does, judged again with the manifests: the same findings.
+	raw, err := json.Marshal(res.Inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inv inventory.Report
+	if err := json.Unmarshal(raw, &inv); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := scanner.Load(ctx, []string{mf}, scanner.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Evaluate(ctx, &inv, objs, Options{Config: cfg, Engine: eng, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again []fnd
+	for _, f := range rep.Findings {
+		again = append(again, fnd{f.RuleID, f.Resource.String(), f.Line, f.Severity.String(), f.NotAssessed != ""})
+	}
+	if diff := cmp.Diff(want, again); diff != "" {
+		t.Errorf("Evaluate on the inventory: findings (-want +got):\n%s", diff)
+	}
+	if rep.Summary.Passed || rep.Summary.Resources != 4 {
+		t.Errorf("Evaluate summary = %+v, want not passed, 4 images", rep.Summary)
+	}
+	// The containers' securityContext comes from the manifests: with ui
+	// running as non-root there, IMG-03 goes.
+	os.WriteFile(mf, []byte(strings.Replace(fmt.Sprintf(manifest, host, dbDigest, gone),
+		"image: "+host+"/shop/ui:1.0", "image: "+host+"/shop/ui:1.0\n        securityContext: {runAsNonRoot: true}", 1)), 0o644)
+	if objs, err = scanner.Load(ctx, []string{mf}, scanner.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err = Evaluate(ctx, &inv, objs, Options{Config: cfg, Engine: eng, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if f.RuleID == "IMG-03" {
+			t.Errorf("IMG-03 on %s with runAsNonRoot in the manifest", f.Resource)
+		}
 	}
 }
 

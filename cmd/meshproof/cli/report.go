@@ -60,9 +60,10 @@ DIR/sbom/; the vulnerabilities (6.3.3) list advisory, package, installed and
 fixed versions and severity with the feed's date; the image policies (IMG-*)
 and the vulnerabilities count in the requirements. --inventory FILE reads an
 earlier meshproof scan --inventory instead (and copies the SBOM files it
-names; repeat it with the inventory of every shard of a sharded scan); it
-holds no image policy results, so the IMG-* checks are then not assessed. Without either, inventory and vulnerabilities say "not assessed: no
-image scan was run".
+names; repeat it with the inventory of every shard of a sharded scan), and
+the image policies judge its images with the manifests given here. Without
+either, inventory and vulnerabilities say "not assessed: no image scan was
+run".
 
 With --key, report.json is signed as meshproof sign signs any file: a Sigstore
 bundle, report.json.sigstore.json, beside it, which meshproof verify (and

@@ -72,7 +72,20 @@ type scanned struct {
 func reportScan(ctx context.Context, e *env, f *reportScanFlags, paths []string, objs []*scanner.Object, cfg *rules.Config, eng *engine.Engine, waivers []rules.Waiver, now time.Time) (*scanned, error) {
 	switch {
 	case len(f.inventory) > 0:
-		return readInventories(f.inventory, objs)
+		out, err := readInventories(f.inventory, objs)
+		if err != nil {
+			return nil, err
+		}
+		// The image policies judge the inventory's images as a scan would,
+		// with the report's manifests, configuration and waivers.
+		rep, err := scan.Evaluate(ctx, out.scan.Inventory, objs, scan.Options{
+			Config: cfg, Engine: eng, Waivers: waivers, Now: now, Tool: Version(),
+		})
+		if err != nil {
+			return nil, err
+		}
+		out.scan.Findings, out.scan.Rules, out.scan.Waivers = rep.Findings, rep.Rules, rep.Waivers
+		return out, nil
 	case !f.wanted():
 		return nil, nil
 	}
@@ -197,7 +210,7 @@ func readInventories(paths []string, objs []*scanner.Object) (*scanned, error) {
 		}
 	}
 	inv := &all
-	out := &scanned{sboms: map[string][]byte{}, scan: &audit.Scan{Inventory: inv, NoPolicies: true}}
+	out := &scanned{sboms: map[string][]byte{}, scan: &audit.Scan{Inventory: inv}}
 	have := map[string]bool{}
 	for i := range inv.Images {
 		im := &inv.Images[i]
