@@ -95,6 +95,19 @@ type Options struct {
 	Shard check.Shard
 }
 
+// settings checks that opts has an engine and gives the configuration and
+// the time of the run, their defaults filled in.
+func (opts Options) settings() (*rules.Config, time.Time, error) {
+	if opts.Engine == nil {
+		return nil, time.Time{}, fmt.Errorf("scan: no policy engine")
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return cmp.Or(opts.Config, rules.DefaultConfig()), now, nil
+}
+
 // Result is what a scan found.
 type Result struct {
 	// Report holds the findings, as check's report does.
@@ -127,13 +140,9 @@ type target struct {
 // (unreadable manifests, a malformed image argument, no images); images
 // that fail are in Result.Failed.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	if opts.Engine == nil {
-		return nil, fmt.Errorf("scan: no policy engine")
-	}
-	cfg := cmp.Or(opts.Config, rules.DefaultConfig())
-	now := opts.Now
-	if now.IsZero() {
-		now = time.Now()
+	cfg, now, err := opts.settings()
+	if err != nil {
+		return nil, err
 	}
 	var targets []target
 	files := map[string]bool{}
@@ -230,13 +239,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 // image the inventory records as unscanned is a SCAN-01 finding. Only
 // Engine, Config, Waivers, Baseline, FailOn, Now and Tool of opts are used.
 func Evaluate(ctx context.Context, inv *inventory.Report, objs []*scanner.Object, opts Options) (*rules.Report, error) {
-	if opts.Engine == nil {
-		return nil, fmt.Errorf("scan: no policy engine")
-	}
-	cfg := cmp.Or(opts.Config, rules.DefaultConfig())
-	now := opts.Now
-	if now.IsZero() {
-		now = time.Now()
+	cfg, now, err := opts.settings()
+	if err != nil {
+		return nil, err
 	}
 	byRef := map[string][]image.Use{}
 	for _, r := range image.References(objs) {

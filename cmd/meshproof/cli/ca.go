@@ -111,10 +111,10 @@ func runCAInit(e *env, td, out string, validity time.Duration) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	if err := createKeyFile(keyPath, keyPEM, 0o600); err != nil {
+	if err := createNewFile(keyPath, keyPEM, 0o600); err != nil {
 		return err
 	}
-	if err := createKeyFile(certPath, certPEM, 0o644); err != nil {
+	if err := createNewFile(certPath, certPEM, 0o644); err != nil {
 		os.Remove(keyPath)
 		return err
 	}

@@ -232,10 +232,10 @@ func runInit(e *env, f *initFlags) error {
 		}
 		return fmt.Errorf("the flags give an invalid configuration: %w", err)
 	}
-	if err := createKeyFile(cfgPath, []byte(cfg.String()), 0o644); err != nil {
+	if err := createNewFile(cfgPath, []byte(cfg.String()), 0o644); err != nil {
 		return err
 	}
-	if err := createKeyFile(waiversPath, []byte(waiversTemplate), 0o644); err != nil {
+	if err := createNewFile(waiversPath, []byte(waiversTemplate), 0o644); err != nil {
 		os.Remove(cfgPath)
 		return err
 	}

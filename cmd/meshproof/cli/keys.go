@@ -74,10 +74,10 @@ func runKeysGenerate(e *env, prefix string, noPassword bool) error {
 	if err != nil {
 		return err
 	}
-	if err := createKeyFile(keyPath, priv, 0o600); err != nil {
+	if err := createNewFile(keyPath, priv, 0o600); err != nil {
 		return err
 	}
-	if err := createKeyFile(pubPath, pub, 0o644); err != nil {
+	if err := createNewFile(pubPath, pub, 0o644); err != nil {
 		os.Remove(keyPath)
 		return err
 	}
@@ -97,8 +97,10 @@ func runKeysGenerate(e *env, prefix string, noPassword bool) error {
 	return err
 }
 
-// createKeyFile writes a file that must not exist yet.
-func createKeyFile(path string, data []byte, perm os.FileMode) error {
+// createNewFile writes a file that must not exist yet (keys, certificates,
+// the files init writes): it never overwrites, and removes what it could
+// not finish.
+func createNewFile(path string, data []byte, perm os.FileMode) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
