@@ -24,13 +24,7 @@ var initLine = regexp.MustCompile(`^init (\S+) @[0-9.]+ ms, [0-9.]+ ms clock, ([
 // cache folders (each an empty folder of the test). It measures no time:
 // allocations are the same on every run, clocks are not.
 func TestStartupCost(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds meshproof")
-	}
-	bin := filepath.Join(t.TempDir(), "meshproof")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := meshproofBinary(t)
 	example, err := filepath.Abs(filepath.Join("..", "..", "examples", "payments", "compliant"))
 	if err != nil {
 		t.Fatal(err)
