@@ -156,12 +156,19 @@ func runReport(ctx context.Context, e *env, f *reportFlags, paths []string) erro
 		return err
 	}
 	in := audit.Input{Check: res.Report, Model: res.Model, Objects: res.Objects, Inputs: inputs, RulePack: digest, Tool: Version(), Now: now}
+	return buildAndWrite(ctx, e, f.out, f.key, in, sc)
+}
+
+// buildAndWrite adds the image scan (nil when none was asked for) to in,
+// builds the report and writes it to out; an incomplete report is the
+// error it returns.
+func buildAndWrite(ctx context.Context, e *env, out, keyPath string, in audit.Input, sc *scanned) error {
 	var sboms map[string][]byte
 	if sc != nil {
 		in.Scan, sboms = sc.scan, sc.sboms
 	}
 	rep := audit.Build(in)
-	if err := writeReport(ctx, e, f.out, f.key, rep, sboms); err != nil {
+	if err := writeReport(ctx, e, out, keyPath, rep, sboms); err != nil {
 		return err
 	}
 	return incompleteError(e, rep)
@@ -344,15 +351,7 @@ func runMerge(ctx context.Context, e *env, f *reportFlags, files []string) error
 		return err
 	}
 	in := audit.Input{Check: merged, Model: model, Objects: objs, Inputs: merged.Inputs, RulePack: merged.RulePack, Tool: Version(), Now: now, Shards: names}
-	var sboms map[string][]byte
-	if sc != nil {
-		in.Scan, sboms = sc.scan, sc.sboms
-	}
-	rep := audit.Build(in)
-	if err := writeReport(ctx, e, f.out, f.key, rep, sboms); err != nil {
-		return err
-	}
-	return incompleteError(e, rep)
+	return buildAndWrite(ctx, e, f.out, f.key, in, sc)
 }
 
 // inputsUnchanged checks that every input still has the digest the shards
