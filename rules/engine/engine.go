@@ -36,6 +36,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
+	"github.com/meshproof/meshproof/internal/parallel"
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/rules/mesh"
 	"github.com/meshproof/meshproof/rules/pack"
@@ -339,26 +340,13 @@ func loadModules(opts Options, tests bool) (modules map[string]*ast.Module, buil
 		// one-file check pays at every start: parse on every core.
 		parsed := make([]*ast.Module, len(files))
 		errs := make([]error, len(files))
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for range min(runtime.GOMAXPROCS(0), len(files)) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range next {
-					src, err := pack.FS.ReadFile(files[i])
-					if err == nil {
-						parsed[i], err = ast.ParseModuleWithOpts("builtin/"+files[i], string(src), popts)
-					}
-					errs[i] = err
-				}
-			}()
-		}
-		for i := range files {
-			next <- i
-		}
-		close(next)
-		wg.Wait()
+		parallel.For(context.Background(), len(files), runtime.GOMAXPROCS(0), func(i int) {
+			src, err := pack.FS.ReadFile(files[i])
+			if err == nil {
+				parsed[i], err = ast.ParseModuleWithOpts("builtin/"+files[i], string(src), popts)
+			}
+			errs[i] = err
+		})
 		for i, p := range files {
 			if errs[i] != nil {
 				return nil, nil, fmt.Errorf("built-in rule pack: %w", errs[i])
@@ -557,26 +545,9 @@ func (e *Engine) Evaluate(ctx context.Context, objs []*scanner.Object, model *me
 		err error
 	}
 	results := make([]out, len(objs))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(objs)))
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i].fs, results[i].err = e.evalDocument(ctx, objs[i], i, cde)
-			}
-		}()
-	}
-	for i := range objs {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(ctx, len(objs), runtime.GOMAXPROCS(0), func(i int) {
+		results[i].fs, results[i].err = e.evalDocument(ctx, objs[i], i, cde)
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -30,6 +30,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/meshproof/meshproof/internal/parallel"
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/rules/check"
 	"github.com/meshproof/meshproof/rules/engine"
@@ -317,38 +318,22 @@ func scanAll(ctx context.Context, targets []target, opts Options) []scanned {
 		jobs = min(4, runtime.GOMAXPROCS(0))
 	}
 	out := make([]scanned, len(targets))
-	next := make(chan int)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
-	for range min(jobs, len(targets)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				t := targets[i]
-				if t.srcErr != nil {
-					out[i].err = t.srcErr
-				} else {
-					out[i].sbom, out[i].err = sbom.Generate(ctx, t.src, opts.SBOM)
-				}
-				if opts.Progress != nil {
-					mu.Lock()
-					done++
-					opts.Progress(done, len(targets), t.reference)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range targets {
-		if ctx.Err() != nil {
-			break
+	parallel.For(ctx, len(targets), jobs, func(i int) {
+		t := targets[i]
+		if t.srcErr != nil {
+			out[i].err = t.srcErr
+		} else {
+			out[i].sbom, out[i].err = sbom.Generate(ctx, t.src, opts.SBOM)
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+		if opts.Progress != nil {
+			mu.Lock()
+			done++
+			opts.Progress(done, len(targets), t.reference)
+			mu.Unlock()
+		}
+	})
 	return out
 }
 
