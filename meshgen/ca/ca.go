@@ -53,18 +53,22 @@ func now(f func() time.Time) time.Time {
 	return time.Now()
 }
 
-func serial() (*big.Int, error) {
-	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-}
-
-func keyID(pub *ecdsa.PublicKey) ([]byte, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, err
+// newKey makes what every certificate here needs first: a P-256 key, a
+// random 127-bit serial number, and the subject key ID (RFC 5280 method 1
+// over the SubjectPublicKeyInfo, as most CAs do).
+func newKey() (key *ecdsa.PrivateKey, serial *big.Int, keyID []byte, err error) {
+	if key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+		return nil, nil, nil, err
 	}
-	// RFC 5280 method 1 over the SubjectPublicKeyInfo, as most CAs do.
+	if serial, err = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127)); err != nil {
+		return nil, nil, nil, err
+	}
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	sum := sha1.Sum(der)
-	return sum[:], nil
+	return key, serial, sum[:], nil
 }
 
 // Init makes a root for a trust domain and returns its certificate and
@@ -81,15 +85,7 @@ func Init(opts InitOptions) (certPEM, keyPEM []byte, err error) {
 	if validity < 0 {
 		return nil, nil, errors.New("init CA: validity must be positive")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, fmt.Errorf("init CA: %w", err)
-	}
-	sn, err := serial()
-	if err != nil {
-		return nil, nil, fmt.Errorf("init CA: %w", err)
-	}
-	ski, err := keyID(&key.PublicKey)
+	key, sn, ski, err := newKey()
 	if err != nil {
 		return nil, nil, fmt.Errorf("init CA: %w", err)
 	}
@@ -206,15 +202,7 @@ func (c *CA) Issue(opts IssueOptions) (certPEM, keyPEM []byte, err error) {
 	if t.Before(c.Cert.NotBefore) {
 		return nil, nil, errors.New("issue SVID: the CA is not valid yet")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, fmt.Errorf("issue SVID: %w", err)
-	}
-	sn, err := serial()
-	if err != nil {
-		return nil, nil, fmt.Errorf("issue SVID: %w", err)
-	}
-	ski, err := keyID(&key.PublicKey)
+	key, sn, ski, err := newKey()
 	if err != nil {
 		return nil, nil, fmt.Errorf("issue SVID: %w", err)
 	}
