@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/meshproof/meshproof/internal/schematest"
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/rules/check"
 	"github.com/meshproof/meshproof/rules/engine"
@@ -121,22 +122,7 @@ func TestSARIFValid(t *testing.T) {
 	if err := (SARIF{}).Format(&buf, rep); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(schemaPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("sarif-2.1.0.json", sdoc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile("sarif-2.1.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sch := schematest.Compile(t, schemaPath)
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/meshproof/meshproof/internal/schematest"
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/rules/check"
 	"github.com/meshproof/meshproof/rules/engine"
@@ -45,22 +45,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	schemaPath := filepath.Join("..", "docs", "schemas", "check-result.json")
-	raw, err := os.ReadFile(schemaPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sdoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("check-result.json", sdoc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile("check-result.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sch := schematest.Compile(t, schemaPath)
 	if err := sch.Validate(doc); err != nil {
 		t.Errorf("JSON report does not match %s: %v", schemaPath, err)
 	}

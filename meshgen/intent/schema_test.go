@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"sigs.k8s.io/yaml"
 
+	"github.com/meshproof/meshproof/internal/schematest"
 	"github.com/meshproof/meshproof/meshgen/intent"
 )
 
@@ -27,15 +28,7 @@ func compileSchema(t *testing.T) (*jsonschema.Schema, map[string]any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("intent.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile("intent.json")
-	if err != nil {
-		t.Fatalf("compile %s: %v", schemaPath, err)
-	}
-	return sch, doc.(map[string]any)
+	return schematest.Compile(t, schemaPath), doc.(map[string]any)
 }
 
 func yamlDoc(t *testing.T, data []byte) any {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/meshproof/meshproof/internal/schematest"
 	"github.com/meshproof/meshproof/rules"
 	"github.com/meshproof/meshproof/rules/check"
 	"github.com/meshproof/meshproof/rules/engine"
@@ -86,25 +87,7 @@ func redact(t testing.TB, data []byte) any {
 }
 
 func compileSchema(t testing.TB) *jsonschema.Schema {
-	t.Helper()
-	path := filepath.Join("..", "..", "docs", "schemas", "audit-report.json")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("audit-report.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("audit-report.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return schematest.Compile(t, filepath.Join("..", "..", "docs", "schemas", "audit-report.json"))
 }
 
 // TestJSONGolden compares the report of the shipped mistakes example with

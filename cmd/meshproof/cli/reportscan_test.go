@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/meshproof/meshproof/internal/schematest"
 	"github.com/meshproof/meshproof/reports/audit"
 	"github.com/meshproof/meshproof/scanner/image/imagetest"
 )
@@ -32,22 +32,7 @@ func TestReportScanScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(filepath.Join(root, "docs", "schemas", "audit-report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("audit-report.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile("audit-report.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := schematest.Compile(t, filepath.Join(root, "docs", "schemas", "audit-report.json"))
 	host := imagetest.Registry(t)
 	ui := imagetest.Image(t, imagetest.Config{}, imagetest.Alpine(t), imagetest.NPM(t))
 	db := imagetest.Image(t, imagetest.Config{User: "999"}, imagetest.Debian(t))
