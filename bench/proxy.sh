@@ -9,6 +9,11 @@
 #   bench/proxy.sh                          # defaults below
 #   SIZE=268435456 DURATION=5s RUNS=1 bench/proxy.sh
 #
+# The request/response run also measures bench/floorrelay (a plaintext C
+# relay doing only the system calls the job needs) as the kernel's floor on
+# the machine at that moment; it needs a C compiler (cc) and is left out
+# without one.
+#
 # Needs: go, nginx, libnginx-mod-stream, haproxy (Debian packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +24,7 @@ DURATION=${DURATION:-10s}  # rr and conn runs
 RR_CONNS=${RR_CONNS:-16}
 CONN_CONNS=${CONN_CONNS:-8}
 BACKEND=127.0.0.1:19000
-MP=127.0.0.1:19100 NGX=127.0.0.1:19101 HAP=127.0.0.1:19102 ADMIN=127.0.0.1:19150
+MP=127.0.0.1:19100 NGX=127.0.0.1:19101 HAP=127.0.0.1:19102 FLOOR=127.0.0.1:19103 ADMIN=127.0.0.1:19150
 
 for tool in nginx haproxy; do
 	command -v "$tool" >/dev/null || { echo "bench/proxy.sh needs $tool (apt-get install nginx libnginx-mod-stream haproxy)" >&2; exit 2; }
@@ -43,6 +48,13 @@ go build -trimpath -ldflags="-s -w" -o "$bin/meshproof-proxy" ./cmd/meshproof-pr
 go build -o "$bin/meshproof-proxy-default" ./cmd/meshproof-proxy
 go build -o "$bin/proxyload" ./bench/cmd/proxyload
 load=$bin/proxyload
+floor=
+if command -v cc >/dev/null; then
+	cc -O2 -o "$bin/floorrelay" bench/floorrelay/relay.c
+	floor=$bin/floorrelay
+else
+	echo "no C compiler: the floor relay is left out" >&2
+fi
 size_stripped=$(stat -c %s "$bin/meshproof-proxy")
 size_default=$(stat -c %s "$bin/meshproof-proxy-default")
 
@@ -96,9 +108,13 @@ backend backend
 HAP
 haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.out" 2>&1 & hap_pid=$!
 pids+=("$hap_pid")
+if [ -n "$floor" ]; then
+	"$floor" "${FLOOR#*:}" "${BACKEND#*:}" & floor_pid=$!
+	pids+=("$floor_pid")
+fi
 
 # Wait for the listeners.
-for addr in "$BACKEND" "$MP" "$NGX" "$HAP"; do
+for addr in "$BACKEND" "$MP" "$NGX" "$HAP" ${floor:+"$FLOOR"}; do
 	for _ in $(seq 100); do
 		(exec 3<>"/dev/tcp/${addr%:*}/${addr#*:}") 2>/dev/null && break
 		sleep 0.05
@@ -140,6 +156,16 @@ for round in $(seq "$RUNS"); do
 		result[$p,cfail]=$(( ${result[$p,cfail]:-0} + $(echo "$line" | field failed) ))
 		result[$p,conn_rss]=$(best "${result[$p,conn_rss]:-}" "$(echo "$line" | field loaded_rss_kib)" max)
 	done
+	if [ -n "$floor" ]; then
+		echo "round $round/$RUNS, floor relay: request/response ..." >&2
+		line=$($load rr -plain -addr "$FLOOR" -dir "$work" -conns "$RR_CONNS" -size 1024 -duration "$DURATION" -pids "$floor_pid")
+		cpu=$(echo "$line" | field cpu_us_per_req)
+		if [ -z "${result[floor,cpu_us]:-}" ] || awk -v a="$cpu" -v b="${result[floor,cpu_us]}" 'BEGIN { exit !(a < b) }'; then
+			result[floor,cpu_us]=$cpu
+			result[floor,user_us]=$(echo "$line" | field user_us_per_req)
+			result[floor,sys_us]=$(echo "$line" | field sys_us_per_req)
+		fi
+	fi
 done
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
@@ -162,4 +188,8 @@ echo "| new mTLS connections per second, $CONN_CONNS clients, full handshakes | 
 echo "| idle RSS (all processes) | $(mib "${result[$m,idle_rss]}") | $(mib "${result[nginx,idle_rss]}") | $(mib "${result[haproxy,idle_rss]}") | | |"
 echo "| loaded RSS, peak (all processes) | $(mib "$(max "${result[$m,rr_rss]}" "${result[$m,conn_rss]}")") | $(mib "$(max "${result[nginx,rr_rss]}" "${result[nginx,conn_rss]}")") | $(mib "$(max "${result[haproxy,rr_rss]}" "${result[haproxy,conn_rss]}")") | | |"
 echo
+if [ -n "$floor" ]; then
+	echo "Floor: bench/floorrelay (plaintext, no TLS, one thread: only the reads, writes and epoll_wait the job needs) in the same rounds: ${result[floor,cpu_us]} us per 1 KiB request (user ${result[floor,user_us]} / kernel ${result[floor,sys_us]}); meshproof-proxy is $(ratio "${result[$m,cpu_us]}" "${result[floor,cpu_us]}") of it, nginx $(ratio "${result[nginx,cpu_us]}" "${result[floor,cpu_us]}"), HAProxy $(ratio "${result[haproxy,cpu_us]}" "${result[floor,cpu_us]}")."
+	echo
+fi
 echo "meshproof-proxy binary: $(awk -v b="$size_stripped" 'BEGIN { printf "%.1f MB", b / 1e6 }') (-trimpath -ldflags=\"-s -w\"), $(awk -v b="$size_default" 'BEGIN { printf "%.1f MB", b / 1e6 }') (plain go build). Failed connections: meshproof-proxy ${result[$m,cfail]}, nginx ${result[nginx,cfail]}, HAProxy ${result[haproxy,cfail]}."

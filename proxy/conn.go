@@ -61,6 +61,7 @@ type conn struct {
 	removed     bool   // its listener is gone: the drain cannot be cancelled
 	drainTimer  *time.Timer
 	watchdog    *time.Timer
+	loop        *loop // the event loop carrying it, once handed off
 }
 
 // accept takes a new socket: the connection limit, then a goroutine.
@@ -112,13 +113,14 @@ func (c *conn) finish() {
 	s.wg.Done()
 }
 
-// terminate closes both legs now (first reason wins); abort sends a reset
-// instead of a FIN, to pass an abortive close on.
-func (c *conn) terminate(reason string, abort bool) {
+// markDone records the close reason (the first one wins) and stops the
+// timers; it reports whether this call was the first, and the event loop
+// carrying the connection, if any.
+func (c *conn) markDone(reason string) (first bool, lp *loop) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.done {
-		c.mu.Unlock()
-		return
+		return false, c.loop
 	}
 	c.done = true
 	c.reason = reason
@@ -128,7 +130,20 @@ func (c *conn) terminate(reason string, abort bool) {
 	if c.drainTimer != nil {
 		c.drainTimer.Stop()
 	}
-	c.mu.Unlock()
+	return true, c.loop
+}
+
+// terminate closes both legs now (first reason wins); abort sends a reset
+// instead of a FIN, to pass an abortive close on.
+func (c *conn) terminate(reason string, abort bool) {
+	first, lp := c.markDone(reason)
+	if !first {
+		return
+	}
+	if lp != nil {
+		c.terminateOnLoop(lp, abort)
+		return
+	}
 	if abort {
 		c.raw.SetLinger(0)
 		if c.upRaw != nil {
@@ -212,11 +227,20 @@ func (c *conn) inbound(lim config.Limits) {
 			return
 		}
 	}
+	if c.handOff(c.raw, &rawConn{TCPConn: btc}, tc, nil) {
+		handedOff = true
+		return
+	}
 	c.pipe()
 }
 
 func (c *conn) outbound(lim config.Limits) {
-	defer c.finish()
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			c.finish()
+		}
+	}()
 	l := c.l
 	p := l.pol.Load()
 	c.checked.Store(c.s.epoch.Load())
@@ -233,7 +257,8 @@ func (c *conn) outbound(lim config.Limits) {
 		return
 	}
 	utc := uc.(*net.TCPConn)
-	tc := tls.Client(utc, l.clientTLS(p))
+	urc := &rawConn{TCPConn: utc}
+	tc := tls.Client(urc, l.clientTLS(p))
 	c.setUp(tc, utc)
 	utc.SetDeadline(time.Now().Add(time.Duration(lim.HandshakeTimeout)))
 	err = tc.Handshake()
@@ -245,7 +270,8 @@ func (c *conn) outbound(lim config.Limits) {
 			utc = uc.(*net.TCPConn)
 			cfg := l.clientTLS(p)
 			cfg.ClientSessionCache = nil
-			tc = tls.Client(utc, cfg)
+			urc = &rawConn{TCPConn: utc}
+			tc = tls.Client(urc, cfg)
 			c.setUp(tc, utc)
 			utc.SetDeadline(time.Now().Add(time.Duration(lim.HandshakeTimeout)))
 			err = tc.Handshake()
@@ -261,6 +287,10 @@ func (c *conn) outbound(lim config.Limits) {
 	cs := tc.ConnectionState()
 	id, _ := spiffeidFromCerts(cs.PeerCertificates)
 	if !c.establish(cs, id) {
+		return
+	}
+	if c.handOff(c.raw, urc, nil, tc) {
+		handedOff = true
 		return
 	}
 	c.pipe()

@@ -25,6 +25,14 @@
 // current rules at once, and a connection whose peer lost its permission
 // gets 403 with Connection: close.
 //
+// Established TCP connections (inbound tcp and outbound listeners) are
+// forwarded by event loops on Linux (loop_linux.go): the handshake,
+// authorization and dial run on the connection's goroutine, then a loop
+// owns both sockets and reads each message once when epoll reports it,
+// instead of two goroutines that each try a read, find nothing and park.
+// HTTP listeners, and every connection elsewhere or with
+// Options.NoEventLoop, stay on goroutines.
+//
 // Every connection (and every HTTP request) writes one JSON access log
 // record; /metrics, /healthz and /readyz are served on the admin address.
 package proxy

@@ -32,11 +32,13 @@ func plainRoundTrip(addr, msg string) (string, error) {
 
 // TestOutboundToInbound: a plaintext client, an outbound proxy that
 // originates mTLS, an inbound proxy that authorizes it, a backend.
-func TestOutboundToInbound(t *testing.T) {
+func TestOutboundToInbound(t *testing.T) { forwardingModes(t, testOutboundToInbound) }
+
+func testOutboundToInbound(t *testing.T, opts Options) []*testProxy {
 	p := newPKI(t)
 	be := newBackend(t)
-	in := startProxy(t, baseConfig(p.files(t, "server", serverID), serverID, inboundTCP(be.addr(), config.Principal{ID: clientID})), Options{})
-	out := startProxy(t, baseConfig(p.files(t, "client", clientID), clientID, outboundTCP(in.addr("in"), config.Principal{ID: serverID})), Options{})
+	in := startProxy(t, baseConfig(p.files(t, "server", serverID), serverID, inboundTCP(be.addr(), config.Principal{ID: clientID})), opts)
+	out := startProxy(t, baseConfig(p.files(t, "client", clientID), clientID, outboundTCP(in.addr("in"), config.Principal{ID: serverID})), opts)
 
 	got, err := plainRoundTrip(out.addr("out"), "SELECT 1")
 	if err != nil || got != "SELECT 1" {
@@ -50,6 +52,7 @@ func TestOutboundToInbound(t *testing.T) {
 	if rec["peer"] != clientID || rec["decision"] != "allow" {
 		t.Errorf("inbound access log = %v", rec)
 	}
+	return []*testProxy{in, out}
 }
 
 // TestOutboundWrongServerID: the upstream presents a valid SVID of the

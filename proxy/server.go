@@ -37,6 +37,9 @@ type Options struct {
 	WatchInterval time.Duration
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// NoEventLoop keeps every connection on its own goroutines instead of
+	// handing established TCP connections to the event loops (Linux).
+	NoEventLoop bool
 }
 
 // Server runs a config's listeners. Create it with New, then Start it;
@@ -69,6 +72,7 @@ type Server struct {
 	conns  map[*conn]struct{}
 	active atomic.Int64
 	wg     sync.WaitGroup
+	loops  *loops // nil: no event loop
 }
 
 // New prepares a server for a verified config: it loads the certificate,
@@ -145,6 +149,7 @@ func (s *Server) Start() error {
 		s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go s.admin.Serve(ln)
 	}
+	s.startLoops()
 	for _, l := range bound {
 		s.listeners[l.name] = l
 		l.serve()
@@ -416,6 +421,9 @@ wait:
 		c.terminate(closeShutdown, false)
 	}
 	s.wg.Wait()
+	if s.loops != nil {
+		s.loops.stop()
+	}
 	if s.admin != nil {
 		s.admin.Close()
 	}

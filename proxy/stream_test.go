@@ -24,17 +24,41 @@ func newRand(seed byte) io.Reader { return &randReader{rand.NewChaCha8([32]byte{
 
 func (r *randReader) Read(p []byte) (int, error) { return r.r.Read(p) }
 
+// forwardingModes runs a test with the event loops (the default on
+// Linux) and with every connection on its own goroutines; check asserts
+// afterwards that the mode carried the proxies' connections.
+func forwardingModes(t *testing.T, test func(t *testing.T, opts Options) []*testProxy) {
+	for _, mode := range []struct {
+		name string
+		opts Options
+	}{{"event-loop", Options{}}, {"goroutines", Options{NoEventLoop: true}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			for _, px := range test(t, mode.opts) {
+				handed, _ := px.loopStats()
+				if loop := !mode.opts.NoEventLoop && runtime.GOOS == "linux"; loop != (handed > 0) {
+					t.Errorf("%d connections handed to an event loop, want them on one: %v", handed, loop)
+				}
+			}
+		})
+	}
+}
+
 // TestBulkHalfClose: 64 MiB each way, byte-exact, through an outbound and
 // an inbound proxy. The client sends everything and half-closes; the
 // backend reads to EOF, only then answers with its own 64 MiB and closes;
-// so each direction's half-close is passed on separately.
-func TestBulkHalfClose(t *testing.T) {
+// so each direction's half-close is passed on separately. The backend
+// and the client each start reading late, so that the proxies' writes
+// fill the sockets and must wait (back-pressure) both ways.
+func TestBulkHalfClose(t *testing.T) { forwardingModes(t, testBulkHalfClose) }
+
+func testBulkHalfClose(t *testing.T, opts Options) []*testProxy {
 	const size = 64 << 20
 	p := newPKI(t)
 	be := newBackend(t)
 	var backendGot [32]byte
 	backendDone := make(chan error, 1)
 	be.handle = func(c net.Conn) {
+		time.Sleep(300 * time.Millisecond)
 		h := sha256.New()
 		if _, err := io.Copy(h, c); err != nil {
 			backendDone <- err
@@ -47,8 +71,8 @@ func TestBulkHalfClose(t *testing.T) {
 		}
 		backendDone <- nil
 	}
-	in := startProxy(t, baseConfig(p.files(t, "server", serverID), serverID, inboundTCP(be.addr(), config.Principal{ID: clientID})), Options{})
-	out := startProxy(t, baseConfig(p.files(t, "client", clientID), clientID, outboundTCP(in.addr("in"), config.Principal{ID: serverID})), Options{})
+	in := startProxy(t, baseConfig(p.files(t, "server", serverID), serverID, inboundTCP(be.addr(), config.Principal{ID: clientID})), opts)
+	out := startProxy(t, baseConfig(p.files(t, "client", clientID), clientID, outboundTCP(in.addr("in"), config.Principal{ID: serverID})), opts)
 
 	c, err := net.Dial("tcp", out.addr("out"))
 	if err != nil {
@@ -61,6 +85,7 @@ func TestBulkHalfClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.(*net.TCPConn).CloseWrite()
+	time.Sleep(300 * time.Millisecond)
 	got := sha256.New()
 	n, err := io.Copy(got, c)
 	if err != nil {
@@ -82,12 +107,18 @@ func TestBulkHalfClose(t *testing.T) {
 		if r["bytes_in"] != float64(size) || r["bytes_out"] != float64(size) || r["close"] != closeDone {
 			t.Errorf("access log = %v", r)
 		}
+		if handed, waited := px.loopStats(); handed > 0 && waited == 0 {
+			t.Error("on the event loop no write ever waited for the socket: the back-pressure path did not run")
+		}
 	}
+	return []*testProxy{in, out}
 }
 
 // TestAbortiveClose: a client's reset reaches the backend as a reset, and
 // a backend's reset reaches the client as one (not as a clean EOF).
-func TestAbortiveClose(t *testing.T) {
+func TestAbortiveClose(t *testing.T) { forwardingModes(t, testAbortiveClose) }
+
+func testAbortiveClose(t *testing.T, opts Options) []*testProxy {
 	p := newPKI(t)
 	be := newBackend(t)
 	backendErr := make(chan error, 1)
@@ -104,7 +135,7 @@ func TestAbortiveClose(t *testing.T) {
 		_, err := io.Copy(io.Discard, c)
 		backendErr <- err
 	}
-	px := startProxy(t, baseConfig(p.files(t, "server", serverID), serverID, inboundTCP(be.addr(), config.Principal{ID: clientID})), Options{})
+	px := startProxy(t, baseConfig(p.files(t, "server", serverID), serverID, inboundTCP(be.addr(), config.Principal{ID: clientID})), opts)
 	cert := p.ca.SVID(t, clientID).TLS
 
 	// The client aborts.
@@ -144,6 +175,7 @@ func TestAbortiveClose(t *testing.T) {
 	if r := px.log.waitRecords(t, "connection", 2)[1]; r["close"] != closeBackendReset {
 		t.Errorf("access log = %v", r)
 	}
+	return []*testProxy{px}
 }
 
 func openFDs(t *testing.T) int {

@@ -85,11 +85,28 @@ func verifyChain(m *material, certs []*x509.Certificate, now time.Time) (spiffei
 	return id, nil
 }
 
-// rawConn is an accepted TCP connection; the TLS server records on it
-// whether the client offered TLS 1.3 at all, to label a refusal.
+// rawConn is a TCP connection under a TLS state: the TLS server records
+// on it whether the client offered TLS 1.3 at all, to label a refusal, and
+// an event loop that takes the connection over redirects its reads and
+// writes (via) to the socket it owns.
 type rawConn struct {
 	*net.TCPConn
 	noTLS13 bool
+	via     io.ReadWriter
+}
+
+func (rc *rawConn) Read(p []byte) (int, error) {
+	if rc.via != nil {
+		return rc.via.Read(p)
+	}
+	return rc.TCPConn.Read(p)
+}
+
+func (rc *rawConn) Write(p []byte) (int, error) {
+	if rc.via != nil {
+		return rc.via.Write(p)
+	}
+	return rc.TCPConn.Write(p)
 }
 
 // noteHello is the server's GetConfigForClient: it only records.

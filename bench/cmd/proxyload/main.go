@@ -7,7 +7,7 @@
 //	proxyload config -dir D -listen ADDR -forward ADDR -admin ADDR
 //	proxyload backend -listen ADDR
 //	proxyload bulk -addr ADDR -dir D -size 1073741824
-//	proxyload rr -addr ADDR -dir D -conns 16 -size 1024 -duration 10s -pids 1,2
+//	proxyload rr -addr ADDR -dir D -conns 16 -size 1024 -duration 10s -pids 1,2 [-plain]
 //	proxyload conn -addr ADDR -dir D -conns 8 -duration 10s -pids 1,2
 //	proxyload rss -pids 1,2
 package main
@@ -61,6 +61,7 @@ func main() {
 	conns := fs.Int("conns", 16, "concurrent connections")
 	dur := fs.Duration("duration", 10*time.Second, "how long to run")
 	pids := fs.String("pids", "", "comma-separated PIDs whose CPU and RSS are sampled")
+	plain := fs.Bool("plain", false, "rr: plain TCP, no TLS (for the relay that measures the kernel's floor)")
 	fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -73,7 +74,7 @@ func main() {
 	case "bulk":
 		err = bulk(*addr, *dir, *size)
 	case "rr":
-		err = rr(*addr, *dir, *conns, int(*size), *dur, parsePIDs(*pids))
+		err = rr(*addr, *dir, *conns, int(*size), *dur, parsePIDs(*pids), *plain)
 	case "conn":
 		err = connRate(*addr, *dir, *conns, *dur, parsePIDs(*pids))
 	case "rss":
@@ -290,10 +291,16 @@ func bulk(addr, dir string, size int64) error {
 	return nil
 }
 
-func rr(addr, dir string, conns, size int, dur time.Duration, pids []int) error {
+func rr(addr, dir string, conns, size int, dur time.Duration, pids []int, plain bool) error {
 	cfg, err := clientConfig(dir)
 	if err != nil {
 		return err
+	}
+	dial := func() (net.Conn, error) {
+		if plain {
+			return net.Dial("tcp", addr)
+		}
+		return tls.Dial("tcp", addr, cfg)
 	}
 	var reqs atomic.Int64
 	var wg sync.WaitGroup
@@ -306,7 +313,7 @@ func rr(addr, dir string, conns, size int, dur time.Duration, pids []int) error 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := tls.Dial("tcp", addr, cfg)
+			c, err := dial()
 			if err != nil {
 				errc <- err
 				ready.Done()
