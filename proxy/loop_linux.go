@@ -136,6 +136,7 @@ type loopSide struct {
 	rw       io.ReadWriter // tls, or sock itself
 	eof      bool          // its peer finished sending
 	shutWR   bool          // half-close it once pending is written
+	watched  bool          // registered with epoll
 	interest uint32        // epoll events registered
 	reset    string        // close reason when this leg fails
 }
@@ -336,6 +337,7 @@ func (lp *loop) add(lc *loopConn) {
 			lp.close(lc, true)
 			return
 		}
+		sd.watched = true
 		lp.byFD[int32(sd.sock.fd)] = lc
 	}
 	lp.byConn[lc.c] = lc
@@ -371,13 +373,28 @@ func (lp *loop) event(lc *loopConn, fd int, events uint32) {
 			return
 		}
 	}
-	if !handled && events&(syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
-		// An error or hang-up on a side the loop is neither reading nor
-		// writing: its peer reset the connection.
+	if !handled && events&syscall.EPOLLERR != 0 {
+		// An error on a side the loop is neither reading nor writing: its
+		// peer reset the connection.
 		lp.fail(lc, sd.reset)
 		return
 	}
+	if !handled && events&syscall.EPOLLHUP != 0 {
+		// A hang-up without an error: the peer finished and the loop has
+		// half-closed the socket, but the peer's last bytes may still be
+		// unread, held back until the other side takes more. epoll repeats
+		// a hang-up whatever the interest: stop watching the socket until
+		// the loop wants to read it again (want registers it anew).
+		lp.unwatch(sd)
+	}
 	lp.settle(lc)
+}
+
+func (lp *loop) unwatch(sd *loopSide) {
+	if sd.watched {
+		syscall.EpollCtl(lp.ep, syscall.EPOLL_CTL_DEL, sd.sock.fd, nil)
+		sd.watched, sd.interest = false, 0
+	}
 }
 
 // pumpBoth moves whatever either side has; false when the connection was
@@ -452,15 +469,19 @@ func (lp *loop) want(sd, other *loopSide) {
 	if len(sd.sock.pending) > 0 {
 		ev |= syscall.EPOLLOUT
 	}
-	if ev == sd.interest {
+	if ev == sd.interest && (sd.watched || ev == 0) {
 		return
 	}
 	if ev&syscall.EPOLLOUT != 0 && sd.interest&syscall.EPOLLOUT == 0 {
 		lp.set.waited.Add(1)
 	}
-	sd.interest = ev
+	op := syscall.EPOLL_CTL_MOD
+	if !sd.watched {
+		op = syscall.EPOLL_CTL_ADD
+	}
+	sd.interest, sd.watched = ev, true
 	e := syscall.EpollEvent{Events: ev, Fd: int32(sd.sock.fd)}
-	syscall.EpollCtl(lp.ep, syscall.EPOLL_CTL_MOD, sd.sock.fd, &e)
+	syscall.EpollCtl(lp.ep, op, sd.sock.fd, &e)
 }
 
 // fail closes the connection abortively for reason (unless it was already
@@ -475,8 +496,8 @@ func (lp *loop) close(lc *loopConn, abort bool) {
 	for _, sd := range []*loopSide{&lc.down, &lc.up} {
 		if lp.byFD[int32(sd.sock.fd)] == lc {
 			delete(lp.byFD, int32(sd.sock.fd))
-			syscall.EpollCtl(lp.ep, syscall.EPOLL_CTL_DEL, sd.sock.fd, nil)
 		}
+		lp.unwatch(sd)
 		if abort {
 			syscall.SetsockoptLinger(sd.sock.fd, syscall.SOL_SOCKET, syscall.SO_LINGER, &syscall.Linger{Onoff: 1})
 		}
