@@ -663,8 +663,12 @@ func (m *Model) LinkerdProtected(w *Workload) bool {
 // ServiceAccount by identity, a NetworkAuthentication by source network,
 // which the manifests cannot settle (the edge is conditional). A policy
 // that targets an HTTPRoute allows some requests only. A legacy
-// ServerAuthorization's clients are not modelled: a Server it applies to
-// is taken to admit every caller, conditionally. A caller has a Linkerd
+// ServerAuthorization admits its clients: any caller (unauthenticated),
+// any TLS caller (meshTLS.unauthenticatedTLS: a caller without a Linkerd
+// proxy only conditionally, if it speaks TLS itself), or the Linkerd
+// identities and ServiceAccounts its meshTLS names; client.networks, which
+// the manifests cannot settle, make the edge conditional unless they cover
+// every address. A caller has a Linkerd
 // identity when it has a Linkerd proxy; an Istio sidecar does not present
 // one to a Linkerd workload.
 
@@ -740,18 +744,8 @@ func (m *Model) linkerdAuthn(a ObjectRef, policyNS string, c caller) (ok, condit
 			return false, false
 		}
 		mt := m.Linkerd.MeshTLSAuthentications[a.Index]
-		id := m.linkerdIdentity(c)
-		for _, pat := range mt.Identities {
-			switch {
-			case pat == "*":
-				return true, false
-			case strings.HasPrefix(pat, "*."):
-				if !c.unknownLink && strings.HasSuffix(id, pat[1:]) {
-					return true, false
-				}
-			case !c.unknownLink && pat == id:
-				return true, false
-			}
+		if m.linkerdIdentityMatches(mt.Identities, c) {
+			return true, false
 		}
 		for _, r := range mt.IdentityRefs {
 			ns := cmp.Or(r.Namespace, mt.Namespace)
@@ -762,6 +756,56 @@ func (m *Model) linkerdAuthn(a ObjectRef, policyNS string, c caller) (ok, condit
 			case r.Kind == "Namespace" && (r.Name == c.linkerdNS || r.Name == "*"):
 				return true, false
 			}
+		}
+	}
+	return false, false
+}
+
+// linkerdIdentityMatches says whether the Linkerd caller c's identity
+// matches one of the patterns: "*" (any identity), "*.suffix" or exact.
+func (m *Model) linkerdIdentityMatches(patterns []string, c caller) bool {
+	id := m.linkerdIdentity(c)
+	for _, pat := range patterns {
+		switch {
+		case pat == "*":
+			return true
+		case strings.HasPrefix(pat, "*."):
+			if !c.unknownLink && strings.HasSuffix(id, pat[1:]) {
+				return true
+			}
+		case !c.unknownLink && pat == id:
+			return true
+		}
+	}
+	return false
+}
+
+// serverAuthorizationAdmits says whether the legacy ServerAuthorization a
+// admits c, and whether only conditionally.
+func (m *Model) serverAuthorizationAdmits(a *ServerAuthorization, c caller) (ok, conditional bool) {
+	// client.networks narrow the sources; unset means every network.
+	narrowed := len(a.Networks) > 0 && !slices.ContainsFunc(a.Networks, func(n string) bool { return n == "0.0.0.0/0" || n == "::/0" })
+	mt := a.MeshTLS
+	switch {
+	case a.Unauthenticated:
+		return true, narrowed
+	case mt == nil:
+		// Neither unauthenticated nor meshTLS (Linkerd's schema wants one):
+		// not settled by the manifest, so admitted, conditionally.
+		return true, true
+	case mt.UnauthenticatedTLS:
+		return true, narrowed || !c.linkerd
+	case !c.linkerd:
+		return false, false
+	case len(mt.Identities) == 0 && len(mt.ServiceAccounts) == 0:
+		// meshTLS names nobody: taken as every meshed client.
+		return true, narrowed
+	case m.linkerdIdentityMatches(mt.Identities, c):
+		return true, narrowed
+	}
+	for _, sa := range mt.ServiceAccounts {
+		if !c.unknownLink && sa.Name == c.linkerdSA && cmp.Or(sa.Namespace, a.Namespace) == c.linkerdNS {
+			return true, narrowed
 		}
 	}
 	return false, false
@@ -816,7 +860,15 @@ func (m *Model) linkerdDecide(wi int, w *Workload, p graphPort, c caller, e *Edg
 		}
 		for _, ref := range s.Authorizations {
 			if ref.Kind == "ServerAuthorization" {
-				x := &Edge{Action: "ALLOW", Policy: &ref, Conditional: true}
+				i := slices.IndexFunc(m.Linkerd.ServerAuthorizations, func(a *ServerAuthorization) bool { return a.Ref == ref })
+				if i < 0 {
+					continue
+				}
+				ok, cond := m.serverAuthorizationAdmits(m.Linkerd.ServerAuthorizations[i], c)
+				if !ok {
+					continue
+				}
+				x := &Edge{Action: "ALLOW", Policy: &ref, Conditional: cond}
 				if better(x) {
 					best = x
 				}

@@ -345,3 +345,117 @@ spec:
 		t.Error("LinkerdProtected(ledger) = true with an all-unauthenticated Server and an all-authenticated default, want false")
 	}
 }
+
+// TestCallGraphLinkerdServerAuthorization: a legacy ServerAuthorization
+// admits exactly its clients: ServiceAccounts, identity patterns, any TLS
+// client, or anyone; client.networks make the edge conditional.
+func TestCallGraphLinkerdServerAuthorization(t *testing.T) {
+	yaml := `
+apiVersion: v1
+kind: Namespace
+metadata: {name: payments, annotations: {linkerd.io/inject: enabled, config.linkerd.io/default-inbound-policy: deny}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, annotations: {linkerd.io/inject: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: legacy}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ledger, namespace: payments}
+spec:
+  template:
+    metadata:
+      labels: {app: ledger}
+    spec:
+      serviceAccountName: ledger
+      containers: [{name: c, image: i, ports: [{containerPort: 8080, name: http}, {containerPort: 9090}, {containerPort: 7070}, {containerPort: 6060}]}]
+` + deploySA("shop", "web", "web", `[]`) + deploySA("shop", "batch", "batch", `[]`) + deploySA("legacy", "cron", "cron", `[]`) + `
+---
+apiVersion: policy.linkerd.io/v1beta1
+kind: Server
+metadata: {name: ledger-http, namespace: payments}
+spec: {podSelector: {matchLabels: {app: ledger}}, port: http}
+---
+apiVersion: policy.linkerd.io/v1beta1
+kind: Server
+metadata: {name: ledger-admin, namespace: payments, labels: {open: "yes"}}
+spec: {podSelector: {matchLabels: {app: ledger}}, port: 9090}
+---
+apiVersion: policy.linkerd.io/v1beta1
+kind: Server
+metadata: {name: ledger-grpc, namespace: payments}
+spec: {podSelector: {matchLabels: {app: ledger}}, port: 7070}
+---
+apiVersion: policy.linkerd.io/v1beta1
+kind: Server
+metadata: {name: ledger-tls, namespace: payments}
+spec: {podSelector: {matchLabels: {app: ledger}}, port: 6060}
+---
+apiVersion: policy.linkerd.io/v1beta1
+kind: ServerAuthorization
+metadata: {name: web-only, namespace: payments}
+spec:
+  server: {name: ledger-http}
+  client:
+    meshTLS: {serviceAccounts: [{name: web, namespace: shop}]}
+---
+apiVersion: policy.linkerd.io/v1beta1
+kind: ServerAuthorization
+metadata: {name: office, namespace: payments}
+spec:
+  server: {selector: {matchLabels: {open: "yes"}}}
+  client:
+    unauthenticated: true
+    networks: [{cidr: 10.0.0.0/8}]
+---
+apiVersion: policy.linkerd.io/v1beta1
+kind: ServerAuthorization
+metadata: {name: shop-identities, namespace: payments}
+spec:
+  server: {name: ledger-grpc}
+  client:
+    meshTLS: {identities: ["*.shop.serviceaccount.identity.linkerd.cluster.local"]}
+---
+apiVersion: policy.linkerd.io/v1beta1
+kind: ServerAuthorization
+metadata: {name: any-tls, namespace: payments}
+spec:
+  server: {name: ledger-tls}
+  client:
+    meshTLS: {unauthenticatedTLS: true}
+`
+	const ledger = "Deployment/payments/ledger"
+	m := build(t, yaml, Options{})
+	got := edgeStrings(m.CallGraph(), ledger)
+	want := []string{
+		// 6060: any TLS client; one without a Linkerd proxy only if it speaks TLS itself.
+		"Deployment/legacy/cron -> Deployment/payments/ledger:6060 PERMISSIVE ALLOW plaintext conditional",
+		"Deployment/shop/batch -> Deployment/payments/ledger:6060 PERMISSIVE ALLOW",
+		"Deployment/shop/web -> Deployment/payments/ledger:6060 PERMISSIVE ALLOW",
+		"any-identity -> Deployment/payments/ledger:6060 PERMISSIVE ALLOW",
+		"plaintext -> Deployment/payments/ledger:6060 PERMISSIVE ALLOW plaintext conditional",
+		// 7070: the shop namespace's identities.
+		"Deployment/shop/batch -> Deployment/payments/ledger:7070 STRICT ALLOW",
+		"Deployment/shop/web -> Deployment/payments/ledger:7070 STRICT ALLOW",
+		// 8080: web's ServiceAccount only.
+		"Deployment/shop/web -> Deployment/payments/ledger:8080 STRICT ALLOW",
+		// 9090: anyone, from 10.0.0.0/8, which the manifests cannot settle.
+		"Deployment/legacy/cron -> Deployment/payments/ledger:9090 PERMISSIVE ALLOW plaintext conditional",
+		"Deployment/shop/batch -> Deployment/payments/ledger:9090 PERMISSIVE ALLOW conditional",
+		"Deployment/shop/web -> Deployment/payments/ledger:9090 PERMISSIVE ALLOW conditional",
+		"any-identity -> Deployment/payments/ledger:9090 PERMISSIVE ALLOW conditional",
+		"plaintext -> Deployment/payments/ledger:9090 PERMISSIVE ALLOW plaintext conditional",
+	}
+	sort.Strings(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CallGraph edges to %s (-want +got):\n%s", ledger, diff)
+	}
+	sa := m.Linkerd.ServerAuthorizations[0]
+	if sa.MeshTLS == nil || len(sa.MeshTLS.ServiceAccounts) != 1 || sa.MeshTLS.ServiceAccounts[0].Namespace != "shop" || len(sa.Servers) != 1 {
+		t.Errorf("ServerAuthorization web-only = %+v, want one ServiceAccount in shop and one Server", sa)
+	}
+}

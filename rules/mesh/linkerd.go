@@ -97,6 +97,25 @@ type ServerAuthorization struct {
 	Namespace string `json:"namespace"`
 	// Servers are the Servers it applies to (spec.server.name or selector).
 	Servers []int `json:"servers"`
+	// Unauthenticated is spec.client.unauthenticated: any client, meshed
+	// or not.
+	Unauthenticated bool `json:"unauthenticated"`
+	// MeshTLS is spec.client.meshTLS, nil when unset.
+	MeshTLS *ServerAuthorizationMeshTLS `json:"mesh_tls"`
+	// Networks are the CIDRs of spec.client.networks (empty: unset, every
+	// network).
+	Networks []string `json:"networks"`
+}
+
+// ServerAuthorizationMeshTLS is a ServerAuthorization's client.meshTLS.
+type ServerAuthorizationMeshTLS struct {
+	// UnauthenticatedTLS admits TLS clients without checking an identity.
+	UnauthenticatedTLS bool `json:"unauthenticated_tls"`
+	// Identities are Linkerd identities ("*" and "*.suffix" patterns).
+	Identities []string `json:"identities"`
+	// ServiceAccounts name accounts (kind ServiceAccount; the namespace
+	// defaults to the ServerAuthorization's).
+	ServiceAccounts []ObjectRef `json:"service_accounts"`
 }
 
 // LinkerdHTTPRoute is an HTTPRoute whose parents include Linkerd Servers.
@@ -163,7 +182,24 @@ func (b *builder) addLinkerd(id int, o *scanner.Object) bool {
 		l.NetworkAuthentications = append(l.NetworkAuthentications, n)
 	case group == "policy.linkerd.io" && o.Kind == "ServerAuthorization":
 		in.saSelectors[len(l.ServerAuthorizations)] = spec["server"]
-		l.ServerAuthorizations = append(l.ServerAuthorizations, &ServerAuthorization{Ref: ref(id, o, ns), Namespace: ns})
+		a := &ServerAuthorization{Ref: ref(id, o, ns), Namespace: ns}
+		client, _ := spec["client"].(map[string]any)
+		a.Unauthenticated, _ = client["unauthenticated"].(bool)
+		for _, nw := range list(client["networks"]) {
+			if c, ok := get(nw, "cidr").(string); ok {
+				a.Networks = append(a.Networks, c)
+			}
+		}
+		if mt, ok := client["meshTLS"].(map[string]any); ok {
+			a.MeshTLS = &ServerAuthorizationMeshTLS{Identities: strings_(mt["identities"])}
+			a.MeshTLS.UnauthenticatedTLS, _ = mt["unauthenticatedTLS"].(bool)
+			for _, r := range list(mt["serviceAccounts"]) {
+				sa := objectRef(r, ns)
+				sa.Kind = "ServiceAccount"
+				a.MeshTLS.ServiceAccounts = append(a.MeshTLS.ServiceAccounts, sa)
+			}
+		}
+		l.ServerAuthorizations = append(l.ServerAuthorizations, a)
 	case (group == "policy.linkerd.io" || group == "gateway.networking.k8s.io") && o.Kind == "HTTPRoute":
 		var parents []ObjectRef
 		for _, pr := range list(spec["parentRefs"]) {
@@ -300,7 +336,10 @@ func (b *builder) finishLinkerd() {
 		n.CIDRs = nonNil(n.CIDRs)
 	}
 	for _, a := range l.ServerAuthorizations {
-		a.Servers = nonNil(a.Servers)
+		a.Servers, a.Networks = nonNil(a.Servers), nonNil(a.Networks)
+		if a.MeshTLS != nil {
+			a.MeshTLS.Identities, a.MeshTLS.ServiceAccounts = nonNil(a.MeshTLS.Identities), nonNil(a.MeshTLS.ServiceAccounts)
+		}
 	}
 	for _, h := range l.HTTPRoutes {
 		h.Servers = nonNil(h.Servers)
