@@ -250,11 +250,16 @@ func BenchmarkCallGraph(b *testing.B) {
 
 // TestCallGraphLinkerd: a Linkerd workload's edges follow its Servers,
 // AuthorizationPolicies and default inbound policy, not "everyone".
-func TestCallGraphLinkerd(t *testing.T) {
-	yaml := `
+// linkerdLedgerMesh is the Linkerd tests' mesh: the injected namespaces
+// payments (with more annotations) and shop, an uninjected legacy
+// namespace, the ledger Deployment in payments (its pod template's
+// annotations and ports given) and the callers shop/web, shop/batch and
+// legacy/cron.
+func linkerdLedgerMesh(paymentsAnnotations, ledgerAnnotations, ledgerPorts string) string {
+	return `
 apiVersion: v1
 kind: Namespace
-metadata: {name: payments, annotations: {linkerd.io/inject: enabled}}
+metadata: {name: payments, annotations: {linkerd.io/inject: enabled` + paymentsAnnotations + `}}
 ---
 apiVersion: v1
 kind: Namespace
@@ -271,11 +276,16 @@ spec:
   template:
     metadata:
       labels: {app: ledger}
-      annotations: {config.linkerd.io/default-inbound-policy: all-authenticated}
+      annotations: ` + ledgerAnnotations + `
     spec:
       serviceAccountName: ledger
-      containers: [{name: c, image: i, ports: [{containerPort: 8080, name: http}, {containerPort: 9090, name: admin}, {containerPort: 7070}]}]
-` + deploySA("shop", "web", "web", `[]`) + deploySA("shop", "batch", "batch", `[]`) + deploySA("legacy", "cron", "cron", `[]`) + `
+      containers: [{name: c, image: i, ports: ` + ledgerPorts + `}]
+` + deploySA("shop", "web", "web", `[]`) + deploySA("shop", "batch", "batch", `[]`) + deploySA("legacy", "cron", "cron", `[]`)
+}
+
+func TestCallGraphLinkerd(t *testing.T) {
+	yaml := linkerdLedgerMesh("", "{config.linkerd.io/default-inbound-policy: all-authenticated}",
+		"[{containerPort: 8080, name: http}, {containerPort: 9090, name: admin}, {containerPort: 7070}]") + `
 ---
 apiVersion: policy.linkerd.io/v1beta3
 kind: Server
@@ -350,30 +360,8 @@ spec:
 // admits exactly its clients: ServiceAccounts, identity patterns, any TLS
 // client, or anyone; client.networks make the edge conditional.
 func TestCallGraphLinkerdServerAuthorization(t *testing.T) {
-	yaml := `
-apiVersion: v1
-kind: Namespace
-metadata: {name: payments, annotations: {linkerd.io/inject: enabled, config.linkerd.io/default-inbound-policy: deny}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop, annotations: {linkerd.io/inject: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: legacy}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ledger, namespace: payments}
-spec:
-  template:
-    metadata:
-      labels: {app: ledger}
-    spec:
-      serviceAccountName: ledger
-      containers: [{name: c, image: i, ports: [{containerPort: 8080, name: http}, {containerPort: 9090}, {containerPort: 7070}, {containerPort: 6060}]}]
-` + deploySA("shop", "web", "web", `[]`) + deploySA("shop", "batch", "batch", `[]`) + deploySA("legacy", "cron", "cron", `[]`) + `
+	yaml := linkerdLedgerMesh(", config.linkerd.io/default-inbound-policy: deny", "{}",
+		"[{containerPort: 8080, name: http}, {containerPort: 9090}, {containerPort: 7070}, {containerPort: 6060}]") + `
 ---
 apiVersion: policy.linkerd.io/v1beta1
 kind: Server
