@@ -35,20 +35,33 @@ type listener struct {
 	front                      *httpFront
 	closed                     atomic.Bool
 	met                        *listenerMetrics
+	// takeover is the running listener whose bound socket this one takes
+	// when the config is applied (a rename, or a new mode or protocol on
+	// the same address); nil when this one bound its own.
+	takeover *listener
+	handOver atomic.Bool   // its socket goes to another listener: stop accepting, keep it open
+	done     chan struct{} // closed when acceptLoop returns
 }
 
 type tlsSessionCacheBox struct{ c tls.ClientSessionCache }
 
-func (s *Server) newListener(lc config.Listener) (*listener, error) {
+// newListener compiles lc's policy and binds its address, or, with from,
+// prepares to take from's socket over when the config is applied.
+func (s *Server) newListener(lc config.Listener, from *listener) (*listener, error) {
 	p, err := compilePolicy(lc)
 	if err != nil {
 		return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
 	}
-	ln, err := net.Listen("tcp", lc.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
+	l := &listener{s: s, name: lc.Name, mode: lc.Mode, protocol: lc.Protocol, addr: lc.Listen, takeover: from, done: make(chan struct{})}
+	if from != nil {
+		l.ln = from.ln
+	} else {
+		ln, err := net.Listen("tcp", lc.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("listener %s: %w", lc.Name, err)
+		}
+		l.ln = ln.(*net.TCPListener)
 	}
-	l := &listener{s: s, name: lc.Name, mode: lc.Mode, protocol: lc.Protocol, addr: lc.Listen, ln: ln.(*net.TCPListener)}
 	l.pol.Store(p)
 	l.resetTLS()
 	l.met = s.met.forListener(l.name)
@@ -64,16 +77,20 @@ func (l *listener) sameSocket(lc config.Listener) bool {
 }
 
 func (l *listener) serve() {
+	if l.takeover != nil {
+		l.ln.SetDeadline(time.Time{}) // the previous owner's loop has returned
+	}
 	l.s.wg.Add(1)
 	go l.acceptLoop()
 }
 
 func (l *listener) acceptLoop() {
 	defer l.s.wg.Done()
+	defer close(l.done)
 	for {
 		tc, err := l.ln.AcceptTCP()
 		if err != nil {
-			if l.closed.Load() || errors.Is(err, net.ErrClosed) {
+			if l.closed.Load() || errors.Is(err, net.ErrClosed) || l.handOver.Load() {
 				return
 			}
 			l.s.log.Warn("accept", "listener", l.name, "err", err)
@@ -84,9 +101,12 @@ func (l *listener) acceptLoop() {
 	}
 }
 
-// discard closes a listener that was bound but never served.
+// discard closes a listener that was bound but never served (a socket it
+// was to take over stays with its owner).
 func (l *listener) discard() {
-	l.closeListener()
+	if l.takeover == nil {
+		l.closeListener()
+	}
 	if l.front != nil {
 		l.front.srv.Close()
 	}
@@ -98,10 +118,18 @@ func (l *listener) closeListener() {
 	}
 }
 
-// stop closes a listener that a new config removed: it stops accepting
-// and its connections get the drain timeout to finish.
-func (l *listener) stop() {
-	l.closeListener()
+// stop ends a listener that a new config removed: it stops accepting
+// (closing its socket, unless handOver keeps the socket for the listener
+// that takes it over: then stop returns once the accept loop has) and its
+// connections get the drain timeout to finish.
+func (l *listener) stop(handOver bool) {
+	if handOver {
+		l.handOver.Store(true)
+		l.ln.SetDeadline(time.Now())
+		<-l.done
+	} else {
+		l.closeListener()
+	}
 	s := l.s
 	drain := time.Duration(s.cfg.Load().Spec.Limits.DrainTimeout)
 	s.connMu.Lock()
@@ -118,7 +146,6 @@ func (l *listener) stop() {
 			l.front.srv.Shutdown(ctx)
 		}()
 	}
-	s.met.removeListener(l.name)
 }
 
 func (l *listener) shutdownHTTP(ctx context.Context) {

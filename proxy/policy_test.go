@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -198,5 +200,86 @@ func TestRemovedListenerDrains(t *testing.T) {
 	}
 	if got, err := roundTrip(px.addr("other"), clientTLS(&cert), "new"); err != nil || got != "new" {
 		t.Errorf("the new listener: %q, %v", got, err)
+	}
+}
+
+// TestListenerTakesOverAddress: a reload that renames a listener, or gives
+// it another protocol, on the same address takes the running socket over
+// (binding the address again would fail: it is in use). New connections
+// get the new listener and its policy at once; open ones drain.
+func TestListenerTakesOverAddress(t *testing.T) {
+	p := newPKI(t)
+	files := p.files(t, "server", serverID)
+	be := newBackend(t)
+	web := newHTTPBackend(t)
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := free.Addr().String()
+	free.Close()
+	in := inboundTCP(be.addr(), config.Principal{ID: clientID})
+	in.Listen = addr
+	cfg := baseConfig(files, serverID, in)
+	src := &configSource{}
+	src.c.Store(cfg)
+	px := startProxy(t, cfg, Options{LoadConfig: src.load})
+	cert := p.ca.SVID(t, clientID).TLS
+	c, err := tls.Dial("tcp", addr, clientTLS(&cert))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	echo(t, c, "before")
+
+	// Renamed, and for another client only now.
+	db := inboundTCP(be.addr(), config.Principal{ID: "spiffe://corp.example/ns/payments/sa/batch"})
+	db.Name, db.Listen = "db", addr
+	next := *cfg
+	next.Spec.Serial = 2
+	next.Spec.Listeners = []config.Listener{db}
+	src.c.Store(&next)
+	if err := px.Reload(); err != nil {
+		t.Fatalf("rename on the same address: %v", err)
+	}
+	if px.Addr("in") != nil || px.Addr("db") == nil || px.addr("db") != addr {
+		t.Fatalf("after the rename: in %v, db %v, want db on %s", px.Addr("in"), px.Addr("db"), addr)
+	}
+	sent := be.bytes.Load()
+	if _, err := roundTrip(addr, clientTLS(&cert), "new"); err == nil {
+		t.Error("a new connection got the old listener's policy")
+	}
+	if n := be.bytes.Load(); n != sent {
+		t.Errorf("%d bytes reached the backend from a denied client", n-sent)
+	}
+	echo(t, c, "draining")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the renamed listener's open connection outlived the drain timeout")
+	}
+	recs := px.log.waitRecords(t, "connection", 2)
+	if r := recs[0]; r["listener"] != "db" || r["decision"] != "deny" {
+		t.Errorf("first record = %v, want the denial by db", r)
+	}
+	if r := recs[1]; r["listener"] != "in" || r["close"] != closeListenerRemoved {
+		t.Errorf("second record = %v, want in closed with %s", r, closeListenerRemoved)
+	}
+
+	// The same name on the same address, HTTP now.
+	h := config.Listener{Name: "db", Mode: config.Inbound, Listen: addr, Protocol: config.HTTP, Forward: strings.TrimPrefix(web.URL, "http://"),
+		HTTPRules: []config.HTTPRule{{Principals: []config.Principal{{ID: clientID}}, Permissions: []config.Permission{{Paths: []string{"/*"}}}}}}
+	last := next
+	last.Spec.Serial = 3
+	last.Spec.Listeners = []config.Listener{h}
+	src.c.Store(&last)
+	if err := px.Reload(); err != nil {
+		t.Fatalf("new protocol on the same address: %v", err)
+	}
+	if resp, body := rawRequest(t, addr, &cert, "GET", "/ledger"); resp.StatusCode != 200 || body != "GET /ledger " {
+		t.Errorf("HTTP after the switch: %d %q", resp.StatusCode, body)
+	}
+	// The replaced listener of the same name does not take db's gauge away.
+	if m := metricsText(t, px.Server); !strings.Contains(m, `meshproof_proxy_connections_active{listener="db"}`) {
+		t.Errorf("no active-connections gauge for db after its protocol changed:\n%s", m)
 	}
 }

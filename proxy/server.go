@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,7 +129,7 @@ func (s *Server) Start() error {
 	cfg := s.cfg.Load()
 	var bound []*listener
 	for _, lc := range cfg.Spec.Listeners {
-		l, err := s.newListener(lc)
+		l, err := s.newListener(lc, nil)
 		if err != nil {
 			for _, b := range bound {
 				b.discard()
@@ -292,8 +293,15 @@ func (s *Server) applyConfig(cfg *config.Config, m *material) error {
 			l.discard()
 		}
 	}
+	kept := map[string]bool{}
 	for _, lc := range cfg.Spec.Listeners {
 		if l := s.listeners[lc.Name]; l != nil && l.sameSocket(lc) {
+			kept[lc.Name] = true
+		}
+	}
+	taken := map[*listener]bool{} // running listeners whose socket a new one takes
+	for _, lc := range cfg.Spec.Listeners {
+		if kept[lc.Name] {
 			p, err := compilePolicy(lc)
 			if err != nil {
 				undo()
@@ -302,10 +310,22 @@ func (s *Server) applyConfig(cfg *config.Config, m *material) error {
 			policies[lc.Name] = p
 			continue
 		}
-		l, err := s.newListener(lc)
+		// A listener the config drops, on the address this one wants (a
+		// rename, or a new mode or protocol): take its socket over.
+		var from *listener
+		for _, o := range s.listeners {
+			if !kept[o.name] && !taken[o] && o.addr == lc.Listen {
+				from = o
+				break
+			}
+		}
+		l, err := s.newListener(lc, from)
 		if err != nil {
 			undo()
 			return err
+		}
+		if from != nil {
+			taken[from] = true
 		}
 		added = append(added, l)
 	}
@@ -324,7 +344,10 @@ func (s *Server) applyConfig(cfg *config.Config, m *material) error {
 			continue
 		}
 		delete(s.listeners, name)
-		l.stop()
+		l.stop(taken[l])
+		if !slices.ContainsFunc(added, func(a *listener) bool { return a.name == name }) {
+			s.met.removeListener(name)
+		}
 	}
 	for _, l := range added {
 		s.listeners[l.name] = l
