@@ -107,19 +107,10 @@ func TestPolicyChangeDrainsOpenConnections(t *testing.T) {
 	keptID := "spiffe://corp.example/ns/payments/sa/kept"
 	cfg := baseConfig(files, serverID, inboundTCP(be.addr(), config.Principal{ID: clientID}, config.Principal{ID: keptID}))
 	cfg.Spec.Limits.DrainTimeout = config.Duration(300 * time.Millisecond)
-	src := &configSource{}
-	src.c.Store(cfg)
-	px := startProxy(t, cfg, Options{LoadConfig: src.load})
-
+	px, src := reloadableProxy(t, cfg)
 	dial := func(id string) *tls.Conn {
 		cert := p.ca.SVID(t, id).TLS
-		c, err := tls.Dial("tcp", px.addr("in"), clientTLS(&cert))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		echo(t, c, "hello")
-		return c
+		return dialEcho(t, px.addr("in"), &cert)
 	}
 	revoked, kept := dial(clientID), dial(keptID)
 
@@ -131,11 +122,7 @@ func TestPolicyChangeDrainsOpenConnections(t *testing.T) {
 	if err := px.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	echo(t, revoked, "still draining") // within the drain period
-	revoked.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := revoked.Read(make([]byte, 1)); err == nil {
-		t.Fatal("revoked connection still open after the drain timeout")
-	}
+	drained(t, revoked)
 	if el := time.Since(changed); el < 300*time.Millisecond {
 		t.Errorf("revoked connection closed after %v, before the drain timeout", el)
 	}
@@ -143,6 +130,37 @@ func TestPolicyChangeDrainsOpenConnections(t *testing.T) {
 	recs := px.log.waitRecords(t, "connection", 1)
 	if recs[0]["close"] != closePolicyRevoked || recs[0]["peer"] != clientID {
 		t.Errorf("access log = %v, want close policy_revoked for %s", recs[0], clientID)
+	}
+}
+
+// reloadableProxy starts a proxy whose reloads load the config src holds.
+func reloadableProxy(t *testing.T, cfg *config.Config) (*testProxy, *configSource) {
+	src := &configSource{}
+	src.c.Store(cfg)
+	return startProxy(t, cfg, Options{LoadConfig: src.load}), src
+}
+
+// dialEcho opens a connection with cert and checks it echoes; the test's
+// cleanup closes it.
+func dialEcho(t *testing.T, addr string, cert *tls.Certificate) *tls.Conn {
+	t.Helper()
+	c, err := tls.Dial("tcp", addr, clientTLS(cert))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	echo(t, c, "hello")
+	return c
+}
+
+// drained checks that c still works (within the drain period), then that
+// the proxy closes it.
+func drained(t *testing.T, c *tls.Conn) {
+	t.Helper()
+	echo(t, c, "still draining")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("connection still open after the drain timeout")
 	}
 }
 
@@ -166,17 +184,9 @@ func TestRemovedListenerDrains(t *testing.T) {
 	files := p.files(t, "server", serverID)
 	be := newBackend(t)
 	cfg := baseConfig(files, serverID, inboundTCP(be.addr(), config.Principal{ID: clientID}))
-	src := &configSource{}
-	src.c.Store(cfg)
-	px := startProxy(t, cfg, Options{LoadConfig: src.load})
-	addr := px.addr("in")
+	px, src := reloadableProxy(t, cfg)
 	cert := p.ca.SVID(t, clientID).TLS
-	c, err := tls.Dial("tcp", addr, clientTLS(&cert))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	echo(t, c, "before")
+	c := dialEcho(t, px.addr("in"), &cert)
 
 	next := *cfg
 	next.Spec.Serial = 2
@@ -190,11 +200,7 @@ func TestRemovedListenerDrains(t *testing.T) {
 	if px.Addr("in") != nil || px.Addr("other") == nil {
 		t.Fatal("listeners not swapped")
 	}
-	echo(t, c, "draining")
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Read(make([]byte, 1)); err == nil {
-		t.Fatal("connection of a removed listener still open after the drain timeout")
-	}
+	drained(t, c)
 	if r := px.log.waitRecords(t, "connection", 1)[0]; r["close"] != closeListenerRemoved {
 		t.Errorf("access log = %v, want close %s", r, closeListenerRemoved)
 	}
@@ -221,16 +227,9 @@ func TestListenerTakesOverAddress(t *testing.T) {
 	in := inboundTCP(be.addr(), config.Principal{ID: clientID})
 	in.Listen = addr
 	cfg := baseConfig(files, serverID, in)
-	src := &configSource{}
-	src.c.Store(cfg)
-	px := startProxy(t, cfg, Options{LoadConfig: src.load})
+	px, src := reloadableProxy(t, cfg)
 	cert := p.ca.SVID(t, clientID).TLS
-	c, err := tls.Dial("tcp", addr, clientTLS(&cert))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	echo(t, c, "before")
+	c := dialEcho(t, addr, &cert)
 
 	// Renamed, and for another client only now.
 	db := inboundTCP(be.addr(), config.Principal{ID: "spiffe://corp.example/ns/payments/sa/batch"})
@@ -252,11 +251,7 @@ func TestListenerTakesOverAddress(t *testing.T) {
 	if n := be.bytes.Load(); n != sent {
 		t.Errorf("%d bytes reached the backend from a denied client", n-sent)
 	}
-	echo(t, c, "draining")
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Read(make([]byte, 1)); err == nil {
-		t.Fatal("the renamed listener's open connection outlived the drain timeout")
-	}
+	drained(t, c)
 	recs := px.log.waitRecords(t, "connection", 2)
 	if r := recs[0]; r["listener"] != "db" || r["decision"] != "deny" {
 		t.Errorf("first record = %v, want the denial by db", r)
