@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/graph/iterator"
 	"gonum.org/v1/gonum/graph/layout"
 	"gonum.org/v1/gonum/graph/simple"
+	"gonum.org/v1/gonum/spatial/r2"
 )
 
 // The layout of the segmentation graph: a layered drawing from left to
@@ -377,7 +378,16 @@ func (g *layoutGraph) embed() {
 		}
 	}
 	eades := layout.EadesR2{Updates: 150, Repulsion: 1, Rate: 0.05, Theta: 0.2, Src: rand.NewPCG(7, 11)}
-	opt := layout.NewOptimizerR2(eg, eades.Update)
+	// gonum's Barnes-Hut tree recurses without end (a fatal stack
+	// overflow) on two nodes at the same point, which large graphs reach:
+	// stop the optimization before a step that would build that tree.
+	update := func(gr graph.Graph, l layout.LayoutR2) bool {
+		if l.IsInitialized() && !distinctCoords(n, l) {
+			return false
+		}
+		return eades.Update(gr, l)
+	}
+	opt := layout.NewOptimizerR2(eg, update)
 	for opt.Update() {
 	}
 	xs, ys := make([]float64, n), make([]float64, n)
@@ -442,6 +452,20 @@ func (g *layoutGraph) embed() {
 			nd.band = rank[nd.band]
 		}
 	}
+}
+
+// distinctCoords reports whether the n nodes of l stand at n distinct,
+// finite points.
+func distinctCoords(n int, l layout.LayoutR2) bool {
+	seen := make(map[r2.Vec]bool, n)
+	for i := range n {
+		v := l.Coord2(int64(i))
+		if math.IsNaN(v.X) || math.IsNaN(v.Y) || math.IsInf(v.X, 0) || math.IsInf(v.Y, 0) || seen[v] {
+			return false
+		}
+		seen[v] = true
+	}
+	return true
 }
 
 // buildColumns makes the columns: node column 2k for layer k, label

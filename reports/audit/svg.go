@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"maps"
 	"slices"
 	"strings"
 
@@ -50,12 +51,56 @@ type graphEdge struct {
 	cond     bool
 }
 
+// foldAbove is the number of workloads above which the graph folds the
+// workloads outside the scope into one node per namespace; the CDE and
+// the workloads connected to it stay one node each. (A variable for the
+// tests.)
+var foldAbove = 60
+
+// foldedPrefix starts the ID of a namespace's folded node (a workload's
+// ID starts with its kind).
+const foldedPrefix = "folded/"
+
+// foldOutOfScope maps each workload outside the scope to its namespace's
+// folded node, and returns those nodes, when the graph has more than
+// foldAbove workloads.
+func foldOutOfScope(seg Segmentation, derived map[string]string) (map[string]string, []*mesh.GraphNode) {
+	workloads := 0
+	for _, n := range seg.Nodes {
+		if n.Kind == mesh.NodeWorkload {
+			workloads++
+		}
+	}
+	if workloads <= foldAbove {
+		return nil, nil
+	}
+	fold := map[string]string{}
+	count := map[string]int{}
+	for _, n := range seg.Nodes {
+		if d := derived[n.ID]; n.Kind == mesh.NodeWorkload && d != mesh.ScopeCDE && d != mesh.ScopeConnected {
+			fold[n.ID] = foldedPrefix + n.Namespace
+			count[n.Namespace]++
+		}
+	}
+	var nodes []*mesh.GraphNode
+	for _, ns := range slices.Sorted(maps.Keys(count)) {
+		word := "workloads"
+		if count[ns] == 1 {
+			word = "workload"
+		}
+		nodes = append(nodes, &mesh.GraphNode{ID: foldedPrefix + ns, Kind: mesh.NodeWorkload, Workload: -1, Namespace: ns, Name: fmt.Sprintf("%d %s", count[ns], word)})
+	}
+	return fold, nodes
+}
+
 // SVG lays out and draws the segmentation graph. Parallel calls between
 // two nodes share one arrow labelled with every port, protocol and mTLS
 // mode; the arrow takes the colour of the weakest mode. Workloads are
 // grouped by namespace, namespaces with CDE workloads outlined in red; the
 // CDE workloads are red, connected-to workloads yellow. Callers outside
-// the input stand in the first column.
+// the input stand in the first column. A graph of more than foldAbove
+// workloads shows each namespace's workloads outside the scope as one
+// node.
 func SVG(ctx context.Context, rep *Report) ([]byte, error) {
 	seg := rep.Segmentation
 	derived := map[string]string{}
@@ -64,14 +109,27 @@ func SVG(ctx context.Context, rep *Report) ([]byte, error) {
 			derived[w.Workload] = w.Derived
 		}
 	}
+	fold, folded := foldOutOfScope(seg, derived)
+	at := func(id string) string {
+		if f, ok := fold[id]; ok {
+			return f
+		}
+		return id
+	}
+	for _, n := range folded {
+		derived[n.ID] = mesh.ScopeOut
+	}
 	var edges []*graphEdge
 	byPair := map[[2]string]*graphEdge{}
 	used := map[string]bool{}
 	for _, e := range seg.Edges {
-		k := [2]string{e.From, e.To}
+		k := [2]string{at(e.From), at(e.To)}
+		if k[0] == k[1] {
+			continue // between two workloads of one folded node
+		}
 		ge := byPair[k]
 		if ge == nil {
-			ge = &graphEdge{from: e.From, to: e.To, weakest: e.MTLS}
+			ge = &graphEdge{from: k[0], to: k[1], weakest: e.MTLS}
 			byPair[k] = ge
 			edges = append(edges, ge)
 		}
@@ -86,15 +144,18 @@ func SVG(ctx context.Context, rep *Report) ([]byte, error) {
 		if modeRank[e.MTLS] > modeRank[ge.weakest] {
 			ge.weakest = e.MTLS
 		}
-		used[e.From], used[e.To] = true, true
+		used[k[0]], used[k[1]] = true, true
 	}
 	var nodes []*lnode
 	gnodes := map[*lnode]*mesh.GraphNode{}
 	known := map[string]bool{}
 	cde := map[string]bool{}
-	for _, n := range seg.Nodes {
+	for _, n := range slices.Concat(seg.Nodes, folded) {
 		if n.Kind != mesh.NodeWorkload && !used[n.ID] {
 			continue // an unused pseudo caller
+		}
+		if _, ok := fold[n.ID]; ok {
+			continue // drawn as its namespace's folded node
 		}
 		lines := nodeLines(n)
 		w := 0.0
@@ -286,6 +347,9 @@ func cmpOr(a, b string) string {
 func nodeLines(n *mesh.GraphNode) []string {
 	switch n.Kind {
 	case mesh.NodeWorkload:
+		if strings.HasPrefix(n.ID, foldedPrefix) {
+			return []string{n.Name, "outside the scope"}
+		}
 		kind, _, _ := strings.Cut(n.ID, "/")
 		return []string{n.Name, kind}
 	case mesh.NodeIdentity:

@@ -36,13 +36,14 @@ type drawing struct {
 	cdeNS      map[string]bool
 	labels     []svgBox
 	edgeText   map[[2]string]string // (from, to): the label's text
+	nodeText   map[string]string    // by node ID
 }
 
 // readSVG parses the drawing the way a viewer would: rectangles and text
 // of the nodes, namespaces, edges and labels.
 func readSVG(t *testing.T, svg []byte) drawing {
 	t.Helper()
-	d := drawing{nodes: map[string]svgBox{}, nodeClass: map[string]string{}, namespaces: map[string]svgBox{}, cdeNS: map[string]bool{}, edgeText: map[[2]string]string{}}
+	d := drawing{nodes: map[string]svgBox{}, nodeClass: map[string]string{}, namespaces: map[string]svgBox{}, cdeNS: map[string]bool{}, edgeText: map[[2]string]string{}, nodeText: map[string]string{}}
 	dec := xml.NewDecoder(bytes.NewReader(svg))
 	var group []xml.StartElement
 	var text strings.Builder
@@ -109,6 +110,9 @@ func readSVG(t *testing.T, svg []byte) drawing {
 				if strings.HasPrefix(attr(g, "class"), "edge ") {
 					d.edgeText[[2]string{attr(g, "data-from"), attr(g, "data-to")}] = text.String()
 				}
+				if strings.HasPrefix(attr(g, "class"), "node ") {
+					d.nodeText[attr(g, "data-id")] = text.String()
+				}
 			}
 		}
 	}
@@ -118,8 +122,9 @@ func readSVG(t *testing.T, svg []byte) drawing {
 // checkDrawing checks what makes the graph readable: no node box overlaps
 // another or a label, no label overlaps another, namespaces do not overlap
 // and hold their workloads, every edge is labelled with its ports and
-// modes, and the CDE's namespaces are marked.
-func checkDrawing(t *testing.T, rep *Report, d drawing) {
+// modes, and the CDE's namespaces are marked. at maps a workload to the
+// node that draws it (itself, or its namespace's folded node).
+func checkDrawing(t *testing.T, rep *Report, d drawing, at func(string) string) {
 	t.Helper()
 	var boxes []svgBox
 	for _, b := range d.nodes {
@@ -149,12 +154,12 @@ func checkDrawing(t *testing.T, rep *Report, d drawing) {
 		cde[w.Namespace] = true
 	}
 	for _, n := range rep.Segmentation.Nodes {
-		b, ok := d.nodes[n.ID]
+		b, ok := d.nodes[at(n.ID)]
 		if n.Kind != mesh.NodeWorkload {
 			continue
 		}
 		if !ok {
-			t.Errorf("workload %s is not drawn", n.ID)
+			t.Errorf("workload %s is not drawn (as %s)", n.ID, at(n.ID))
 			continue
 		}
 		ns, ok := d.namespaces[n.Namespace]
@@ -166,7 +171,10 @@ func checkDrawing(t *testing.T, rep *Report, d drawing) {
 		}
 	}
 	for _, e := range rep.Segmentation.Edges {
-		text, ok := d.edgeText[[2]string{e.From, e.To}]
+		if at(e.From) == at(e.To) {
+			continue // inside one folded node
+		}
+		text, ok := d.edgeText[[2]string{at(e.From), at(e.To)}]
 		want := fmt.Sprintf("%s %s %s", portString(e.Port), e.Protocol, e.MTLS)
 		if !ok || !strings.Contains(text, want) {
 			t.Errorf("edge %s -> %s: label %q lacks %q", e.From, e.To, text, want)
@@ -185,7 +193,7 @@ func TestSVGExample(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := readSVG(t, svg)
-			checkDrawing(t, rep, d)
+			checkDrawing(t, rep, d, unfolded)
 			if len(d.cdeNS) == 0 || !d.cdeNS["payments"] {
 				t.Errorf("namespace payments (the CDE) is not marked: %v", d.cdeNS)
 			}
@@ -288,7 +296,7 @@ func TestSVGRandomGraphs(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := readSVG(t, svg)
-			checkDrawing(t, rep, d)
+			checkDrawing(t, rep, d, unfolded)
 			if !tt.acyclic {
 				return
 			}
@@ -302,6 +310,57 @@ func TestSVGRandomGraphs(t *testing.T) {
 	}
 }
 
+func unfolded(id string) string { return id }
+
+// TestSVGFoldsLargeGraphs: above foldAbove workloads, each namespace's
+// workloads outside the scope are one node, labelled with their number;
+// the CDE and connected workloads stay one node each, and every edge
+// between nodes is still drawn and labelled.
+func TestSVGFoldsLargeGraphs(t *testing.T) {
+	rep := randomReport(7, 150, 10, 400, false)
+	svg, err := SVG(context.Background(), rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := readSVG(t, svg)
+	out := map[string]int{}
+	for _, w := range rep.Scope.Out {
+		out[w.Namespace]++
+	}
+	at := func(id string) string {
+		for _, w := range rep.Scope.Out {
+			if w.Workload == id {
+				return foldedPrefix + w.Namespace
+			}
+		}
+		return id
+	}
+	checkDrawing(t, rep, d, at)
+	for ns, n := range out {
+		if _, ok := d.nodes[foldedPrefix+ns]; !ok {
+			t.Errorf("namespace %s: no folded node for its %d workloads outside the scope", ns, n)
+		}
+	}
+	for _, w := range rep.Scope.Out {
+		if _, ok := d.nodes[w.Workload]; ok {
+			t.Errorf("workload %s outside the scope drawn on its own", w.Workload)
+		}
+	}
+	if want := len(rep.Scope.CDE) + len(rep.Scope.Connected) + len(out); len(d.nodes) > want+3 {
+		t.Errorf("%d nodes drawn, want at most %d (CDE, connected, one per namespace, 3 outside callers)", len(d.nodes), want+3)
+	}
+	for ns, n := range out {
+		if !strings.Contains(string(svg), fmt.Sprintf(`data-id="%s%s"`, foldedPrefix, ns)) || !strings.Contains(d.nodeText[foldedPrefix+ns], fmt.Sprintf("%d workload", n)) {
+			t.Errorf("folded node of %s: text %q, want %d workloads", ns, d.nodeText[foldedPrefix+ns], n)
+		}
+	}
+	// At the threshold nothing is folded.
+	small := randomReport(7, foldAbove, 10, 200, false)
+	if svg, err := SVG(context.Background(), small); err != nil || strings.Contains(string(svg), foldedPrefix) {
+		t.Errorf("a graph of %d workloads was folded (%v)", foldAbove, err)
+	}
+}
+
 // BenchmarkSVG lays out and draws a graph of 60 workloads in 8 namespaces
 // with 300 edges.
 func BenchmarkSVG(b *testing.B) {
@@ -310,5 +369,33 @@ func BenchmarkSVG(b *testing.B) {
 		if _, err := SVG(context.Background(), rep); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkSVGFolded lays out and draws a graph of 300 workloads in 12
+// namespaces with 900 edges, which folds.
+func BenchmarkSVGFolded(b *testing.B) {
+	rep := randomReport(11, 300, 12, 900, false)
+	for b.Loop() {
+		if _, err := SVG(context.Background(), rep); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestSVGLargeGraphUnfolded lays out 300 workloads with 900 edges without
+// folding: gonum's force layout used to reach two nodes at one point and
+// recurse until the stack overflowed (a fatal error, not a panic).
+func TestSVGLargeGraphUnfolded(t *testing.T) {
+	defer func(n int) { foldAbove = n }(foldAbove)
+	foldAbove = 1 << 30
+	rep := randomReport(11, 300, 12, 900, false)
+	svg, err := SVG(context.Background(), rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := readSVG(t, svg)
+	if len(d.nodes) < 300 {
+		t.Errorf("%d nodes drawn, want every one of the 300 workloads", len(d.nodes))
 	}
 }
