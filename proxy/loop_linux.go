@@ -285,16 +285,21 @@ func (lp *loop) run() {
 			}
 			panic("proxy: epoll_wait: " + err.Error()) // EBADF or EINVAL: a bug, not an input
 		}
+		woken := false
 		for _, ev := range evs[:n] {
 			if int(ev.Fd) == lp.wake[0] {
-				if lp.commands() {
-					return
-				}
+				woken = true
 				continue
 			}
 			if lc := lp.byFD[ev.Fd]; lc != nil {
 				lp.event(lc, int(ev.Fd), ev.Events)
 			}
+		}
+		// Commands run after the batch: a connection added now may have
+		// taken the descriptor number of one closed in this batch, whose
+		// remaining events in the batch must not reach it.
+		if woken && lp.commands() {
+			return
 		}
 	}
 }
