@@ -210,7 +210,10 @@ func (c *conn) inbound(lim config.Limits) {
 	if err != nil {
 		c.s.log.Warn("backend unreachable", "listener", l.name, "forward", p.spec.Forward, "err", err)
 		l.met.upstreamFailed(ReasonBackend).Inc()
-		c.terminate(ReasonBackend, false)
+		// A reset, not a close: an empty stream that ends cleanly (a TLS
+		// client takes a bare FIN at a record boundary as the end) would
+		// pass for an answer.
+		c.terminate(ReasonBackend, true)
 		return
 	}
 	btc := bc.(*net.TCPConn)
@@ -253,7 +256,7 @@ func (c *conn) outbound(lim config.Limits) {
 		c.mu.Lock()
 		c.decision, c.denyReason = "deny", ReasonUpstream
 		c.mu.Unlock()
-		c.terminate(ReasonUpstream, false)
+		c.terminate(ReasonUpstream, true) // a reset, as for an unreachable backend
 		return
 	}
 	utc := uc.(*net.TCPConn)

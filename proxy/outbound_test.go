@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"errors"
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -77,5 +79,37 @@ func TestOutboundWrongServerID(t *testing.T) {
 	}
 	if n, b := be.conns.Load(), be.bytes.Load(); n != 0 || b != 0 {
 		t.Errorf("backend saw %d connections, %d bytes, want 0", n, b)
+	}
+}
+
+// TestUnreachableIsAReset: when the backend or the upstream cannot be
+// reached, the client's connection is reset, so that an empty stream is
+// not taken for a complete answer (a TLS client reads a bare FIN at a
+// record boundary as a clean end).
+func TestUnreachableIsAReset(t *testing.T) {
+	p := newPKI(t)
+	gone, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nowhere := gone.Addr().String()
+	gone.Close()
+	in := startProxy(t, baseConfig(p.files(t, "server", serverID), serverID, inboundTCP(nowhere, config.Principal{ID: clientID})), Options{})
+	out := startProxy(t, baseConfig(p.files(t, "client", clientID), clientID, outboundTCP(nowhere, config.Principal{ID: serverID})), Options{})
+	cert := p.ca.SVID(t, clientID).TLS
+
+	_, err = roundTrip(in.addr("in"), clientTLS(&cert), "hello")
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("inbound, backend unreachable: client got %v, want a reset", err)
+	}
+	if r := in.log.waitRecords(t, "connection", 1)[0]; r["close"] != ReasonBackend {
+		t.Errorf("inbound access log = %v", r)
+	}
+	_, err = plainRoundTrip(out.addr("out"), "hello")
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("outbound, upstream unreachable: client got %v, want a reset", err)
+	}
+	if r := out.log.waitRecords(t, "connection", 1)[0]; r["close"] != ReasonUpstream {
+		t.Errorf("outbound access log = %v", r)
 	}
 }
