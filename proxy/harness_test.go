@@ -158,6 +158,18 @@ func startProxy(t *testing.T, cfg *config.Config, opts Options) *testProxy {
 
 func (p *testProxy) addr(name string) string { return p.Addr(name).String() }
 
+// freeAddr is a loopback address nothing listens on (it was free a moment
+// ago).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
 // backend is a TCP server that counts what reaches it; it echoes, and
 // half-closes after the client does.
 type backend struct {

@@ -88,17 +88,12 @@ func TestOutboundWrongServerID(t *testing.T) {
 // record boundary as a clean end).
 func TestUnreachableIsAReset(t *testing.T) {
 	p := newPKI(t)
-	gone, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nowhere := gone.Addr().String()
-	gone.Close()
+	nowhere := freeAddr(t)
 	in := startProxy(t, baseConfig(p.files(t, "server", serverID), serverID, inboundTCP(nowhere, config.Principal{ID: clientID})), Options{})
 	out := startProxy(t, baseConfig(p.files(t, "client", clientID), clientID, outboundTCP(nowhere, config.Principal{ID: serverID})), Options{})
 	cert := p.ca.SVID(t, clientID).TLS
 
-	_, err = roundTrip(in.addr("in"), clientTLS(&cert), "hello")
+	_, err := roundTrip(in.addr("in"), clientTLS(&cert), "hello")
 	if !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("inbound, backend unreachable: client got %v, want a reset", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
-	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -218,12 +217,7 @@ func TestListenerTakesOverAddress(t *testing.T) {
 	files := p.files(t, "server", serverID)
 	be := newBackend(t)
 	web := newHTTPBackend(t)
-	free, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := free.Addr().String()
-	free.Close()
+	addr := freeAddr(t)
 	in := inboundTCP(be.addr(), config.Principal{ID: clientID})
 	in.Listen = addr
 	cfg := baseConfig(files, serverID, in)
