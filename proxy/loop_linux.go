@@ -132,13 +132,21 @@ func writeSome(fd int, p []byte) (int, error) {
 // loopSide is one leg of a forwarded connection.
 type loopSide struct {
 	sock     loopSocket
-	tls      *tls.Conn     // the TLS leg's state; nil on the plaintext leg
-	rw       io.ReadWriter // tls, or sock itself
-	eof      bool          // its peer finished sending
-	shutWR   bool          // half-close it once pending is written
-	watched  bool          // registered with epoll
-	interest uint32        // epoll events registered
-	reset    string        // close reason when this leg fails
+	tls      *tls.Conn // the TLS leg's state; nil on the plaintext leg
+	eof      bool      // its peer finished sending
+	shutWR   bool      // half-close it once pending is written
+	watched  bool      // registered with epoll
+	interest uint32    // epoll events registered
+	reset    string    // close reason when this leg fails
+}
+
+// stream is what the loop reads and writes on this side: the TLS state
+// over the socket, or the socket itself.
+func (sd *loopSide) stream() io.ReadWriter {
+	if sd.tls != nil {
+		return sd.tls
+	}
+	return &sd.sock
 }
 
 // closeWrite passes a half-close on to this side.
@@ -418,10 +426,10 @@ func (lp *loop) pump(lc *loopConn, src, dst *loopSide) bool {
 		n, ctr = &c.out, c.l.met.bytesOut
 	}
 	for !src.eof && len(dst.sock.pending) == 0 {
-		nr, err := src.rw.Read(lp.buf)
+		nr, err := src.stream().Read(lp.buf)
 		if nr > 0 {
 			c.touch()
-			if _, werr := dst.rw.Write(lp.buf[:nr]); werr != nil {
+			if _, werr := dst.stream().Write(lp.buf[:nr]); werr != nil {
 				lp.fail(lc, dst.reset)
 				return false
 			}
@@ -562,18 +570,14 @@ func (c *conn) handOff(down, up *rawConn, downTLS, upTLS *tls.Conn) (handed bool
 	}
 	lp := ls.pick()
 	lc := &loopConn{c: c}
-	lc.down = loopSide{sock: loopSocket{fd: dfd}, tls: downTLS, reset: closeClientReset}
-	lc.up = loopSide{sock: loopSocket{fd: ufd}, tls: upTLS, reset: closeBackendReset}
-	for _, p := range []struct {
-		sd  *loopSide
-		raw *rawConn
-	}{{&lc.down, down}, {&lc.up, up}} {
-		if p.sd.tls != nil {
-			p.sd.rw = p.sd.tls
-			p.raw.via = &p.sd.sock // the TLS state now reads and writes the duplicate
-		} else {
-			p.sd.rw = &p.sd.sock
-		}
+	lc.down = loopSide{sock: loopSocket{fd: dfd}, tls: downTLS, reset: resetReason(true)}
+	lc.up = loopSide{sock: loopSocket{fd: ufd}, tls: upTLS, reset: resetReason(false)}
+	// The TLS state now reads and writes the duplicate.
+	if downTLS != nil {
+		down.via = &lc.down.sock
+	}
+	if upTLS != nil {
+		up.via = &lc.up.sock
 	}
 	// The originals leave Go's poller; the duplicates keep the sockets open.
 	down.TCPConn.Close()
