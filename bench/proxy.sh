@@ -135,6 +135,17 @@ for p in "${peers[@]}"; do
 	result[$p,idle_rss]=$($load rss -pids "${pids_of[$p]}" | field rss_kib)
 done
 best() { awk -v a="$1" -v b="$2" -v dir="$3" 'BEGIN { if (a == "") print b; else if (dir == "max") print (b > a) ? b : a; else print (b < a) ? b : a }'; }
+# best_cpu PEER LINE keeps the request/response round with the least CPU
+# per request, and its user/kernel split.
+best_cpu() {
+	local cpu
+	cpu=$(echo "$2" | field cpu_us_per_req)
+	if [ -z "${result[$1,cpu_us]:-}" ] || awk -v a="$cpu" -v b="${result[$1,cpu_us]}" 'BEGIN { exit !(a < b) }'; then
+		result[$1,cpu_us]=$cpu
+		result[$1,user_us]=$(echo "$2" | field user_us_per_req)
+		result[$1,sys_us]=$(echo "$2" | field sys_us_per_req)
+	fi
+}
 # Rounds alternate the peers, so that noise from other work on the machine
 # spreads over all of them; each figure is the best of RUNS rounds.
 for round in $(seq "$RUNS"); do
@@ -144,12 +155,7 @@ for round in $(seq "$RUNS"); do
 		result[$p,bulk]=$(best "${result[$p,bulk]:-}" "$v" max)
 		line=$($load rr -addr "${addr_of[$p]}" -dir "$work" -conns "$RR_CONNS" -size 1024 -duration "$DURATION" -pids "${pids_of[$p]}")
 		result[$p,rps]=$(best "${result[$p,rps]:-}" "$(echo "$line" | field rr_rps)" max)
-		cpu=$(echo "$line" | field cpu_us_per_req)
-		if [ -z "${result[$p,cpu_us]:-}" ] || awk -v a="$cpu" -v b="${result[$p,cpu_us]}" 'BEGIN { exit !(a < b) }'; then
-			result[$p,cpu_us]=$cpu
-			result[$p,user_us]=$(echo "$line" | field user_us_per_req)
-			result[$p,sys_us]=$(echo "$line" | field sys_us_per_req)
-		fi
+		best_cpu "$p" "$line"
 		result[$p,rr_rss]=$(best "${result[$p,rr_rss]:-}" "$(echo "$line" | field loaded_rss_kib)" max)
 		line=$($load conn -addr "${addr_of[$p]}" -dir "$work" -conns "$CONN_CONNS" -duration "$DURATION" -pids "${pids_of[$p]}")
 		result[$p,cps]=$(best "${result[$p,cps]:-}" "$(echo "$line" | field conn_per_s)" max)
@@ -159,12 +165,7 @@ for round in $(seq "$RUNS"); do
 	if [ -n "$floor" ]; then
 		echo "round $round/$RUNS, floor relay: request/response ..." >&2
 		line=$($load rr -plain -addr "$FLOOR" -dir "$work" -conns "$RR_CONNS" -size 1024 -duration "$DURATION" -pids "$floor_pid")
-		cpu=$(echo "$line" | field cpu_us_per_req)
-		if [ -z "${result[floor,cpu_us]:-}" ] || awk -v a="$cpu" -v b="${result[floor,cpu_us]}" 'BEGIN { exit !(a < b) }'; then
-			result[floor,cpu_us]=$cpu
-			result[floor,user_us]=$(echo "$line" | field user_us_per_req)
-			result[floor,sys_us]=$(echo "$line" | field sys_us_per_req)
-		fi
+		best_cpu floor "$line"
 	fi
 done
 
